@@ -1,0 +1,3 @@
+module github.com/entraide/entraide/deploy/allinone
+
+go 1.26.0

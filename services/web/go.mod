@@ -1,0 +1,3 @@
+module github.com/entraide/entraide/services/web
+
+go 1.26.0
