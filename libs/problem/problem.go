@@ -154,7 +154,9 @@ func Invalid(fields ...FieldError) *Error { return &Error{Type: Validation, Fiel
 type Fields []FieldError
 
 // Add records a field error.
-func (fs *Fields) Add(field, code string, params ...any) { *fs = append(*fs, Field(field, code, params...)) }
+func (fs *Fields) Add(field, code string, params ...any) {
+	*fs = append(*fs, Field(field, code, params...))
+}
 
 // Err returns a validation error when any field is in error, else nil.
 func (fs Fields) Err() error {
