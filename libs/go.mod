@@ -3,6 +3,7 @@ module github.com/entraide/entraide/libs
 go 1.26.0
 
 require (
+	github.com/casbin/casbin/v2 v2.135.0
 	github.com/entraide/entraide/libs/embedded v0.0.0-00010101000000-000000000000
 	github.com/go-kit/kit v0.13.0
 	github.com/golang-jwt/jwt/v5 v5.3.1
@@ -11,6 +12,11 @@ require (
 	github.com/segmentio/kafka-go v0.4.51
 	go.mongodb.org/mongo-driver/v2 v2.10.0
 	golang.org/x/text v0.44.0
+)
+
+require (
+	github.com/bmatcuk/doublestar/v4 v4.6.1 // indirect
+	github.com/casbin/govaluate v1.3.0 // indirect
 )
 
 require (
@@ -23,6 +29,7 @@ require (
 	github.com/cenkalti/backoff/v5 v5.0.2 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
+	github.com/entraide/entraide/api v0.0.0-00010101000000-000000000000
 	github.com/go-kit/log v0.2.0 // indirect
 	github.com/go-logfmt/logfmt v0.5.1 // indirect
 	github.com/go-logr/logr v1.4.3 // indirect
@@ -81,3 +88,5 @@ require (
 )
 
 replace github.com/entraide/entraide/libs/embedded => ./embedded
+
+replace github.com/entraide/entraide/api => ../api

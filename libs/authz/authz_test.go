@@ -1,0 +1,247 @@
+package authz
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/entraide/entraide/api/policy"
+	"github.com/entraide/entraide/libs/authn"
+	"github.com/entraide/entraide/libs/httpkit"
+	"github.com/entraide/entraide/libs/problem"
+)
+
+var tenantRoles = []string{"social_worker", "social_service_head", "committee_member", "committee_secretary",
+	"president", "accountant", "finance_director", "dpo", "tenant_admin"}
+
+const everyone = "*every*"
+
+// expected is the policy written a second time, by hand: route → roles allowed. A change to policy.csv that is
+// not made here too fails the test, so the policy never changes by accident.
+var expected = map[string][]string{
+	// identity API
+	"GET /v1/me":                   {everyone},
+	"POST /v1/me/password":         {everyone},
+	"GET /v1/roles":                {everyone},
+	"GET /v1/users":                {"tenant_admin"},
+	"POST /v1/users":               {"tenant_admin"},
+	"GET /v1/users/{id}":           {"tenant_admin"},
+	"PUT /v1/users/{id}/roles":     {"tenant_admin"},
+	"POST /v1/users/{id}/disable":  {"tenant_admin"},
+	"POST /v1/users/{id}/enable":   {"tenant_admin"},
+	"POST /v1/users/{id}/password": {"tenant_admin"},
+	"GET /v1/tenants":              {"platform_admin"},
+	"POST /v1/tenants":             {"platform_admin"},
+	"GET /v1/tenants/{id}":         {"platform_admin"},
+	// web pages
+	"GET /":                     {everyone},
+	"GET /account":              {everyone},
+	"POST /account":             {everyone},
+	"GET /account/password":     {everyone},
+	"POST /account/password":    {everyone},
+	"GET /users":                {"tenant_admin"},
+	"POST /users":               {"tenant_admin"},
+	"GET /users/new":            {"tenant_admin"},
+	"POST /users/new":           {"tenant_admin"},
+	"GET /users/{id}":           {"tenant_admin"},
+	"POST /users/{id}":          {"tenant_admin"},
+	"GET /users/{id}/roles":     {"tenant_admin"},
+	"POST /users/{id}/roles":    {"tenant_admin"},
+	"GET /users/{id}/disable":   {"tenant_admin"},
+	"POST /users/{id}/disable":  {"tenant_admin"},
+	"GET /users/{id}/enable":    {"tenant_admin"},
+	"POST /users/{id}/enable":   {"tenant_admin"},
+	"GET /users/{id}/password":  {"tenant_admin"},
+	"POST /users/{id}/password": {"tenant_admin"},
+	"GET /tenants":              {"platform_admin"},
+	"POST /tenants":             {"platform_admin"},
+	"GET /tenants/new":          {"platform_admin"},
+	"POST /tenants/new":         {"platform_admin"},
+	"GET /tenants/{id}":         {"platform_admin"},
+	"POST /tenants/{id}":        {"platform_admin"},
+	// not in the policy at all: denied to everyone
+	"DELETE /v1/users/{id}":      {},
+	"GET /v1/users/{id}/secrets": {},
+	"GET /v1/users/42":           {},
+	"GET /v1/users/*":            {},
+	"GET /healthz":               {},
+}
+
+func allowedRoles(spec []string) map[string]bool {
+	m := map[string]bool{}
+	for _, r := range spec {
+		if r == everyone {
+			for _, tr := range policy.Roles {
+				m[tr] = true
+			}
+			continue
+		}
+		m[r] = true
+	}
+	return m
+}
+
+func TestEveryRoleReachesExactlyItsRoutes(t *testing.T) {
+	e, err := NewEnforcer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, _, err := policy.Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every route of the policy must be in the expected table.
+	for _, r := range rules {
+		if _, ok := expected[r.Method+" "+r.Route]; !ok {
+			t.Errorf("policy route %s %s missing from the expected table", r.Method, r.Route)
+		}
+	}
+	keys := make([]string, 0, len(expected))
+	for k := range expected {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, route := range keys {
+		method, tmpl, _ := strings.Cut(route, " ")
+		want := allowedRoles(expected[route])
+		for _, role := range policy.Roles {
+			home := "demo"
+			if role == "platform_admin" {
+				home = policy.PlatformDomain
+			}
+			if got := Allowed(e, home, []string{role}, method, tmpl); got != want[role] {
+				t.Errorf("%s in %s: %s allowed=%v, want %v", role, home, route, got, want[role])
+			}
+			// Outside its home domain a role reaches nothing: tenant roles in the platform domain, platform
+			// admins in a tenant.
+			away := policy.PlatformDomain
+			if role == "platform_admin" {
+				away = "demo"
+			}
+			if Allowed(e, away, []string{role}, method, tmpl) {
+				t.Errorf("%s allowed %s in foreign domain %s", role, route, away)
+			}
+		}
+	}
+}
+
+func TestDenyByDefault(t *testing.T) {
+	e, err := NewEnforcer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		tenant        string
+		roles         []string
+		method, route string
+	}{
+		{"demo", nil, "GET", "/v1/me"},
+		{"demo", []string{}, "GET", "/v1/me"},
+		{"demo", []string{""}, "GET", "/v1/me"},
+		{"demo", []string{"wizard"}, "GET", "/v1/me"},
+		{"", []string{"tenant_admin"}, "GET", "/v1/users"},
+		{"*", []string{"tenant_admin"}, "GET", "/v1/users"},
+		{"demo", []string{"tenant_admin"}, "", "/v1/users"},
+		{"demo", []string{"tenant_admin"}, "GET", ""},
+		{"demo", []string{"tenant_admin"}, "get", "/v1/users"},
+		{"demo", []string{"tenant_admin"}, "GET", "/v1/users/"},
+		{"demo", []string{"social_worker"}, "GET", "/v1/users"},
+	} {
+		if Allowed(e, tc.tenant, tc.roles, tc.method, tc.route) {
+			t.Errorf("allowed: %+v", tc)
+		}
+	}
+	// Any of several roles is enough.
+	if !Allowed(e, "demo", []string{"social_worker", "tenant_admin"}, "GET", "/v1/users") {
+		t.Error("second role not honoured")
+	}
+}
+
+func TestGroupingInheritsRoles(t *testing.T) {
+	e, err := NewEnforcerFrom(policy.Model, "p, committee_member, *, /v1/sessions, GET\ng, president, committee_member, *\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !Allowed(e, "demo", []string{"president"}, "GET", "/v1/sessions") {
+		t.Error("president does not inherit committee_member")
+	}
+	if Allowed(e, "demo", []string{"dpo"}, "GET", "/v1/sessions") {
+		t.Error("dpo allowed")
+	}
+	if _, err := NewEnforcerFrom(policy.Model, "p, wizard, *, /x, GET"); err == nil {
+		t.Error("bad policy accepted")
+	}
+}
+
+func TestMiddleware(t *testing.T) {
+	e, err := NewEnforcer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := func(context.Context, any) (any, error) { return "ok", nil }
+	ep := Middleware(e)(ok)
+	claims := func(tenant string, roles ...string) context.Context {
+		return authn.WithClaims(context.Background(), authn.Claims{Subject: "u", Tenant: tenant, Roles: roles})
+	}
+	route := func(ctx context.Context, method, tmpl string) context.Context {
+		return httpkit.WithRoute(ctx, httpkit.Route{Method: method, Template: tmpl})
+	}
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		want *problem.Type
+	}{
+		{"allowed", route(claims("demo", "tenant_admin"), "GET", "/v1/users"), nil},
+		{"no claims", route(context.Background(), "GET", "/v1/users"), problem.Unauthorized},
+		{"no route", claims("demo", "tenant_admin"), problem.Forbidden},
+		{"role lacks route", route(claims("demo", "social_worker"), "GET", "/v1/users"), problem.Forbidden},
+		{"own tenant in path", WithPathTenant(route(claims("demo", "tenant_admin"), "GET", "/v1/users"), "demo"), nil},
+		{"route not in policy", WithPathTenant(route(claims("demo", "tenant_admin"), "GET", "/v1/tenants/{tenant}/users"), "demo"), problem.Forbidden /* not in policy */},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ep(tc.ctx, nil)
+			if tc.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var pe *problem.Error
+			if !errors.As(err, &pe) || pe.Type != tc.want {
+				t.Fatalf("got %v, want %s", err, tc.want.Slug)
+			}
+		})
+	}
+}
+
+func TestMiddlewareRefusesAnotherTenantInPath(t *testing.T) {
+	// A policy with a {tenant} route, to exercise the tenancy rule independently of today's policy.
+	e, err := NewEnforcerFrom(policy.Model, "p, dpo, *, /v1/tenants/{tenant}/audit, GET\np, platform_admin, platform, /v1/tenants/{tenant}/audit, GET\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := Middleware(e)(func(context.Context, any) (any, error) { return "ok", nil })
+	call := func(tokenTenant, pathTenant string, roles ...string) error {
+		ctx := authn.WithClaims(context.Background(), authn.Claims{Subject: "u", Tenant: tokenTenant, Roles: roles})
+		ctx = httpkit.WithRoute(ctx, httpkit.Route{Method: "GET", Template: "/v1/tenants/{tenant}/audit"})
+		if pathTenant != "" {
+			ctx = WithPathTenant(ctx, pathTenant)
+		}
+		_, err := ep(ctx, nil)
+		return err
+	}
+	if err := call("demo", "demo", "dpo"); err != nil {
+		t.Fatalf("own tenant refused: %v", err)
+	}
+	if err := call("demo", "liege", "dpo"); problem.As(err).Type != problem.Forbidden {
+		t.Fatalf("other tenant: %v", err)
+	}
+	if err := call("demo", "", "dpo"); problem.As(err).Type != problem.Forbidden {
+		t.Fatalf("missing path tenant: %v", err)
+	}
+	if err := call("platform", "liege", "platform_admin"); err != nil {
+		t.Fatalf("platform admin refused: %v", err)
+	}
+}
