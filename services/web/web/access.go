@@ -1,0 +1,47 @@
+package web
+
+import (
+	"github.com/casbin/casbin/v2"
+
+	"github.com/entraide/entraide/libs/authz"
+)
+
+// Authorizer tells whether a user with roles in tenant may open a page (method and route template). The
+// front end asks the shared casbin policy (api/policy, web section), deny by default: the same answer guards each
+// page handler and decides which links the navigation shows, so a user never sees a link to a page that would
+// refuse them.
+type Authorizer func(tenant string, roles []string, method, routeTemplate string) bool
+
+// PolicyAuthorizer asks the shared casbin enforcer.
+func PolicyAuthorizer(e *casbin.SyncedEnforcer) Authorizer {
+	return func(tenant string, roles []string, method, routeTemplate string) bool {
+		return authz.Allowed(e, tenant, roles, method, routeTemplate)
+	}
+}
+
+// navEntry is a page of the navigation: its route (also the policy's route template) and its texts.
+type navEntry struct {
+	Route string
+	// Label and Description are catalog keys.
+	Label       string
+	Description string
+}
+
+// navEntries are the pages the navigation may show, in order. Only those the user may open are shown.
+var navEntries = []navEntry{
+	{Route: "/", Label: "nav.home", Description: "nav.home.description"},
+	{Route: "/users", Label: "nav.users", Description: "nav.users.description"},
+	{Route: "/tenants", Label: "nav.tenants", Description: "nav.tenants.description"},
+	{Route: "/account", Label: "nav.account", Description: "nav.account.description"},
+}
+
+// navFor returns the entries the session's user may open.
+func (a Authorizer) navFor(s *Session) []navEntry {
+	var out []navEntry
+	for _, e := range navEntries {
+		if a(s.Tenant, s.Roles(), "GET", e.Route) {
+			out = append(out, e)
+		}
+	}
+	return out
+}

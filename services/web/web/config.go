@@ -1,0 +1,81 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"time"
+
+	"github.com/entraide/entraide/libs/config"
+)
+
+// Config is the web front end's configuration, read from environment variables by LoadConfig.
+type Config struct {
+	// HTTPAddr is where the web server listens when Listener is nil.
+	HTTPAddr string
+	// Listener, when set, is used instead of HTTPAddr (tests and the all-in-one process listen on port 0 first).
+	Listener net.Listener
+	// IdentityURL is the base URL of the identity service's HTTP API.
+	IdentityURL string
+	// MongoURI and MongoDatabase locate the web_sessions collection.
+	MongoURI      string
+	MongoDatabase string
+	// CookieSecure forces the Secure flag on cookies (behind a TLS-terminating proxy). Requests that arrive over
+	// TLS get Secure cookies and HSTS anyway.
+	CookieSecure bool
+	// SessionIdle ends a session nobody used for that long; SessionMax ends any session that old.
+	SessionIdle time.Duration
+	SessionMax  time.Duration
+	// RefreshMargin: the access token is refreshed when it expires within this margin.
+	RefreshMargin time.Duration
+	// LoginCSRFKey signs the login form's CSRF cookie. Empty: a key kept in MongoDB (web_keys) is used, so that
+	// every replica shares it without configuration.
+	LoginCSRFKey string
+	// TrustedProxyHops is the number of reverse proxies in front of the web front end whose X-Forwarded-For
+	// entries are trusted to name the client's address (0: the connection's peer is the client).
+	TrustedProxyHops int
+	// IdentityTimeout bounds each call to the identity service.
+	IdentityTimeout time.Duration
+	// ShutdownGrace is how long in-flight requests may finish on shutdown.
+	ShutdownGrace time.Duration
+}
+
+// LoadConfig declares and reads the web front end's variables.
+func LoadConfig(r *config.Reader) (Config, error) {
+	c := Config{
+		HTTPAddr:         r.String("WEB_HTTP_ADDR", ":8080", "address the web front end listens on"),
+		IdentityURL:      r.String("IDENTITY_URL", "http://127.0.0.1:8081", "base URL of the identity service's HTTP API"),
+		MongoURI:         r.Secret("MONGO_URI", "mongodb://127.0.0.1:27017", "MongoDB connection string (sessions are kept in web_sessions)"),
+		MongoDatabase:    r.String("MONGO_DATABASE", "entraide", "MongoDB database of the web front end's sessions"),
+		CookieSecure:     r.Bool("WEB_COOKIE_SECURE", false, "mark cookies Secure and send HSTS even over plain HTTP (set behind a TLS-terminating proxy)"),
+		SessionIdle:      r.Duration("WEB_SESSION_IDLE", 30*time.Minute, "a session unused for this long ends"),
+		SessionMax:       r.Duration("WEB_SESSION_MAX", 8*time.Hour, "a session ends this long after login whatever its use"),
+		RefreshMargin:    r.Duration("WEB_REFRESH_MARGIN", 2*time.Minute, "refresh the access token when it expires within this margin"),
+		LoginCSRFKey:     r.Secret("WEB_LOGIN_CSRF_KEY", "", "key (at least 32 characters) signing the login form's CSRF cookie; empty: a random key kept in MongoDB (web_keys) and shared by the replicas"),
+		TrustedProxyHops: r.Int("WEB_TRUSTED_PROXY_HOPS", 0, "number of reverse proxies in front whose X-Forwarded-For entries name the client's address (for the login rate limit)"),
+		IdentityTimeout:  r.Duration("WEB_IDENTITY_TIMEOUT", 10*time.Second, "time limit of each call to the identity service"),
+		ShutdownGrace:    r.Duration("WEB_SHUTDOWN_GRACE", 15*time.Second, "how long in-flight requests may finish on shutdown"),
+	}
+	err := r.Err()
+	var errs []error
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if u, perr := url.Parse(c.IdentityURL); perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("IDENTITY_URL: %q is not an http(s) URL", c.IdentityURL))
+	}
+	if c.SessionIdle <= 0 || c.SessionMax <= 0 || c.SessionIdle > c.SessionMax {
+		errs = append(errs, errors.New("WEB_SESSION_IDLE and WEB_SESSION_MAX must be positive, idle at most max"))
+	}
+	if c.RefreshMargin < 0 {
+		errs = append(errs, errors.New("WEB_REFRESH_MARGIN must not be negative"))
+	}
+	if c.TrustedProxyHops < 0 {
+		errs = append(errs, errors.New("WEB_TRUSTED_PROXY_HOPS must not be negative"))
+	}
+	if c.LoginCSRFKey != "" && len(c.LoginCSRFKey) < 32 {
+		errs = append(errs, errors.New("WEB_LOGIN_CSRF_KEY must hold at least 32 characters"))
+	}
+	return c, errors.Join(errs...)
+}

@@ -1,0 +1,299 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/entraide/entraide/libs/httpkit"
+	"github.com/entraide/entraide/libs/lang"
+)
+
+// Server is the web front end: server-rendered pages over the services' HTTP APIs, sessions in MongoDB.
+type Server struct {
+	cfg       Config
+	log       *slog.Logger
+	identity  *IdentityClient
+	sessions  *SessionStore
+	refresher *refresher
+	loginCSRF loginCSRF
+	authorize Authorizer
+	pages     pages
+	handler   http.Handler
+}
+
+// Deps are what the server needs besides its Config: the database holding web_sessions, the authorizer of pages
+// (PolicyAuthorizer), the logger and the metrics registry.
+type Deps struct {
+	DB        *mongo.Database
+	Authorize Authorizer
+	Logger    *slog.Logger
+	Registry  prometheus.Registerer
+	Gatherer  prometheus.Gatherer
+}
+
+// NewServer builds the server and its routes.
+func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Registry == nil || d.Gatherer == nil {
+		reg := prometheus.NewRegistry()
+		d.Registry, d.Gatherer = reg, reg
+	}
+	pg, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	key, err := loginCSRFKey(ctx, d.DB, cfg.LoginCSRFKey)
+	if err != nil {
+		return nil, err
+	}
+	store := NewSessionStore(d.DB, cfg.SessionIdle, cfg.SessionMax)
+	if err := store.EnsureIndexes(ctx); err != nil {
+		return nil, fmt.Errorf("session indexes: %w", err)
+	}
+	identity := NewIdentityClient(cfg.IdentityURL, cfg.IdentityTimeout)
+	s := &Server{
+		cfg: cfg, log: d.Logger, identity: identity, sessions: store, loginCSRF: loginCSRF{key: key},
+		refresher: &refresher{store: store, identity: identity, margin: cfg.RefreshMargin,
+			lockFor: cfg.IdentityTimeout + 5*time.Second, poll: 100 * time.Millisecond},
+		authorize: d.Authorize, pages: pg,
+	}
+	if s.authorize == nil {
+		return nil, errors.New("web: no authorizer")
+	}
+	rt := httpkit.NewRouter()
+	s.routes(rt)
+	httpkit.Ops(rt, "web", d.Gatherer,
+		httpkit.Check{Name: "mongodb", Fn: func(ctx context.Context) error { return d.DB.Client().Ping(ctx, nil) }},
+		httpkit.Check{Name: "identity", Fn: identity.Ready})
+	s.handler = httpkit.Chain(rt,
+		httpkit.RequestIDs(),
+		httpkit.AccessLog("web", d.Logger, d.Registry),
+		s.recoverHTML(),
+		securityHeaders(s.secure),
+		httpkit.BodyLimit(1<<20),
+	)
+	return s, nil
+}
+
+// Handler is the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Sessions is the session store (the all-in-one process and tests use it).
+func (s *Server) Sessions() *SessionStore { return s.sessions }
+
+// routes lists every page. Each route template is also the route the policy (api/policy/policy.csv, web section)
+// grants, so a page and its authorization are found by the same string.
+func (s *Server) routes(rt *httpkit.Router) {
+	rt.Handle("GET /static/{file}", staticHandler())
+	rt.HandleFunc("GET /lang/{code}", s.switchLanguage)
+	rt.HandleFunc("GET /login", s.loginPage)
+	rt.HandleFunc("POST /login", s.login)
+	rt.Handle("POST /logout", s.signedIn(s.logout))
+
+	rt.Handle("GET /{$}", s.page(s.home))
+
+	rt.Handle("GET /account", s.page(s.accountPage))
+	rt.Handle("GET /account/password", s.page(s.myPasswordPage))
+	rt.Handle("POST /account/password", s.page(s.changeMyPassword))
+
+	rt.Handle("GET /users", s.page(s.usersPage))
+	rt.Handle("POST /users", s.page(s.searchUsers))
+	rt.Handle("GET /users/new", s.page(s.newUserPage))
+	rt.Handle("POST /users/new", s.page(s.createUser))
+	rt.Handle("GET /users/{id}", s.page(s.userPage))
+	rt.Handle("GET /users/{id}/roles", s.page(s.userRolesPage))
+	rt.Handle("POST /users/{id}/roles", s.page(s.setUserRoles))
+	rt.Handle("GET /users/{id}/disable", s.page(s.userStatusPage(true)))
+	rt.Handle("POST /users/{id}/disable", s.page(s.setUserStatus(true)))
+	rt.Handle("GET /users/{id}/enable", s.page(s.userStatusPage(false)))
+	rt.Handle("POST /users/{id}/enable", s.page(s.setUserStatus(false)))
+	rt.Handle("GET /users/{id}/password", s.page(s.resetPasswordPage))
+	rt.Handle("POST /users/{id}/password", s.page(s.resetPassword))
+
+	rt.Handle("GET /tenants", s.page(s.tenantsPage))
+	rt.Handle("GET /tenants/new", s.page(s.newTenantPage))
+	rt.Handle("POST /tenants/new", s.page(s.createTenant))
+	rt.Handle("GET /tenants/{id}", s.page(s.tenantPage))
+
+	// Anything else is an HTML 404 page rather than the API's problem+json.
+	rt.HandleFunc("/", s.notFound)
+}
+
+// pageHandler serves a page for a signed-in user.
+type pageHandler func(w http.ResponseWriter, r *http.Request, sess *Session)
+
+// page guards a page: a live session (else the login page), the CSRF token on every POST (else 403), and the
+// policy's permission for the route template (deny by default, else 403). The access token is refreshed first
+// when it is about to expire.
+func (s *Server) page(h pageHandler) http.Handler {
+	return s.signedIn(func(w http.ResponseWriter, r *http.Request, sess *Session) {
+		route, _ := httpkit.RouteFrom(r.Context())
+		if !s.authorize(sess.Tenant, sess.Roles(), route.Method, route.Template) {
+			s.forbidden(w, r, sess, "error.forbidden.message")
+			return
+		}
+		h(w, r, sess)
+	})
+}
+
+// signedIn requires a live session and, on POST, its CSRF token; no page permission is checked (logout).
+func (s *Server) signedIn(h pageHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sess, err := s.currentSession(r)
+		if err != nil {
+			s.sessionFailed(w, r, err)
+			return
+		}
+		if r.Method == http.MethodPost {
+			if err := r.ParseForm(); err != nil || !tokensEqual(r.PostFormValue(CSRFField), sessionCSRFToken(sess)) {
+				s.forbidden(w, r, sess, "error.csrf.message")
+				return
+			}
+		}
+		if err := s.sessions.Touch(r.Context(), sess); err != nil {
+			s.log.WarnContext(r.Context(), "session touch failed", "request_id", httpkit.RequestID(r.Context()), "error", err)
+		}
+		h(w, r, sess)
+	})
+}
+
+// currentSession loads the request's session and makes sure its access token is fresh.
+func (s *Server) currentSession(r *http.Request) (*Session, error) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil {
+		return nil, ErrNoSession
+	}
+	sess, err := s.sessions.Load(r.Context(), c.Value)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.refresher.ensureFresh(r.Context(), sess, s.call(r, nil)); err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// sessionFailed sends a request without a usable session to the login page, saying why when the user had one.
+func (s *Server) sessionFailed(w http.ResponseWriter, r *http.Request, err error) {
+	_, noCookie := r.Cookie(SessionCookie)
+	switch {
+	case errors.Is(err, ErrSessionEnded):
+		s.clearSessionCookie(w, r)
+		s.setFlash(w, r, "flash.session_ended")
+	case errors.Is(err, ErrNoSession):
+		if noCookie == nil {
+			// The browser had a session that is gone: it expired.
+			s.clearSessionCookie(w, r)
+			s.setFlash(w, r, "flash.session_expired")
+		}
+	default:
+		s.unavailable(w, r, nil, err)
+		return
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// call is how a handler calls a service: with the session's access token, in the user's language.
+func (s *Server) call(r *http.Request, sess *Session) call {
+	c := call{lang: lang.FromRequest(r), requestID: httpkit.RequestID(r.Context())}
+	if sess != nil {
+		c.token = sess.AccessToken()
+	}
+	return c
+}
+
+// apiFailed answers a failed call to a service that the handler did not handle itself.
+func (s *Server) apiFailed(w http.ResponseWriter, r *http.Request, sess *Session, err error) {
+	switch apiStatus(err) {
+	case http.StatusUnauthorized:
+		// The token was refused although fresh: the user was disabled or signed out everywhere.
+		_ = s.sessions.Delete(context.WithoutCancel(r.Context()), sess)
+		s.sessionFailed(w, r, ErrSessionEnded)
+	case http.StatusForbidden:
+		s.forbidden(w, r, sess, "error.forbidden.message")
+	case http.StatusNotFound:
+		s.errorPage(w, r, sess, http.StatusNotFound, "error.notfound.title", "error.notfound.message")
+	case 0:
+		if errors.Is(err, ErrIdentityUnavailable) {
+			s.unavailable(w, r, sess, err)
+			return
+		}
+		s.internalError(w, r, err)
+	default:
+		s.internalError(w, r, err)
+	}
+}
+
+func (s *Server) secure(r *http.Request) bool { return s.cfg.CookieSecure || r.TLS != nil }
+
+func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, sess *Session) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: sess.rawID, Path: "/", HttpOnly: true,
+		Secure: s.secure(r), SameSite: http.SameSiteStrictMode})
+}
+
+func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true,
+		Secure: s.secure(r), SameSite: http.SameSiteStrictMode, MaxAge: -1})
+}
+
+// flashCookie carries a one-time message to the page after a redirect: only a catalog key, never data.
+const flashCookie = "entraide_flash"
+
+func (s *Server) setFlash(w http.ResponseWriter, r *http.Request, key string) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: key, Path: "/", HttpOnly: true,
+		Secure: s.secure(r), SameSite: http.SameSiteStrictMode, MaxAge: 60})
+}
+
+func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request, l string) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", HttpOnly: true,
+		Secure: s.secure(r), SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	if !strings.HasPrefix(c.Value, "flash.") {
+		return ""
+	}
+	if _, known := catalogs[lang.Default][c.Value]; !known {
+		return ""
+	}
+	return translate(l, c.Value)
+}
+
+// clientAddr is the end user's address: the connection's peer, or the entry a trusted proxy added.
+func (s *Server) clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	if s.cfg.TrustedProxyHops > 0 {
+		var hops []string
+		for _, v := range r.Header.Values("X-Forwarded-For") {
+			for _, h := range strings.Split(v, ",") {
+				if h = strings.TrimSpace(h); h != "" {
+					hops = append(hops, h)
+				}
+			}
+		}
+		if i := len(hops) - s.cfg.TrustedProxyHops; i >= 0 && i < len(hops) && net.ParseIP(hops[i]) != nil {
+			host = hops[i]
+		}
+	}
+	return host
+}
+
+func routeTemplate(r *http.Request) string {
+	rt, _ := httpkit.RouteFrom(r.Context())
+	return rt.Template
+}
