@@ -155,11 +155,16 @@ type consumer struct {
 
 func (c *consumer) run(ctx context.Context) error {
 	for {
+		// kafka-go's FetchMessage may still hand out a buffered message when ctx is already cancelled (its
+		// select picks at random), so the shutdown is checked before and after.
+		if ctx.Err() != nil {
+			return nil
+		}
 		m, err := c.reader.FetchMessage(ctx)
+		if ctx.Err() != nil {
+			return nil // not started: it stays uncommitted for the next member
+		}
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
 			return fmt.Errorf("events: fetch from %s: %w", c.cfg.Topic, err)
 		}
 		if !c.process(ctx, m) {
