@@ -95,39 +95,48 @@ func (s *Server) Sessions() *SessionStore { return s.sessions }
 // routes lists every page. Each route template is also the route the policy (api/policy/policy.csv, web section)
 // grants, so a page and its authorization are found by the same string.
 func (s *Server) routes(rt *httpkit.Router) {
-	rt.Handle("GET /static/{file}", staticHandler())
-	rt.HandleFunc("GET /lang/{code}", s.switchLanguage)
-	rt.HandleFunc("GET /login", s.loginPage)
-	rt.HandleFunc("POST /login", s.login)
-	rt.Handle("POST /logout", s.signedIn(s.logout))
+	handle := func(pattern string, h http.Handler) { rt.Handle(pattern, withPathValues(pattern, h)) }
+	handle("GET /static/{file}", staticHandler())
+	handle("GET /lang/{code}", http.HandlerFunc(s.switchLanguage))
+	handle("GET /login", http.HandlerFunc(s.loginPage))
+	handle("POST /login", http.HandlerFunc(s.login))
+	handle("POST /logout", s.signedIn(s.logout))
 
-	rt.Handle("GET /{$}", s.page(s.home))
+	handle("GET /{$}", s.page(s.home))
 
-	rt.Handle("GET /account", s.page(s.accountPage))
-	rt.Handle("GET /account/password", s.page(s.myPasswordPage))
-	rt.Handle("POST /account/password", s.page(s.changeMyPassword))
+	handle("GET /account", s.page(s.accountPage))
+	handle("GET /account/password", s.page(s.myPasswordPage))
+	handle("POST /account/password", s.page(s.changeMyPassword))
 
-	rt.Handle("GET /users", s.page(s.usersPage))
-	rt.Handle("POST /users", s.page(s.searchUsers))
-	rt.Handle("GET /users/new", s.page(s.newUserPage))
-	rt.Handle("POST /users/new", s.page(s.createUser))
-	rt.Handle("GET /users/{id}", s.page(s.userPage))
-	rt.Handle("GET /users/{id}/roles", s.page(s.userRolesPage))
-	rt.Handle("POST /users/{id}/roles", s.page(s.setUserRoles))
-	rt.Handle("GET /users/{id}/disable", s.page(s.userStatusPage(true)))
-	rt.Handle("POST /users/{id}/disable", s.page(s.setUserStatus(true)))
-	rt.Handle("GET /users/{id}/enable", s.page(s.userStatusPage(false)))
-	rt.Handle("POST /users/{id}/enable", s.page(s.setUserStatus(false)))
-	rt.Handle("GET /users/{id}/password", s.page(s.resetPasswordPage))
-	rt.Handle("POST /users/{id}/password", s.page(s.resetPassword))
+	handle("GET /users", s.page(s.usersPage))
+	handle("POST /users", s.page(s.searchUsers))
+	handle("GET /users/new", s.page(s.newUserPage))
+	handle("POST /users/new", s.page(s.createUser))
+	handle("GET /users/{id}", s.page(s.userPage))
+	handle("GET /users/{id}/roles", s.page(s.userRolesPage))
+	handle("POST /users/{id}/roles", s.page(s.setUserRoles))
+	handle("GET /users/{id}/disable", s.page(s.userStatusPage(true)))
+	handle("POST /users/{id}/disable", s.page(s.setUserStatus(true)))
+	handle("GET /users/{id}/enable", s.page(s.userStatusPage(false)))
+	handle("POST /users/{id}/enable", s.page(s.setUserStatus(false)))
+	handle("GET /users/{id}/password", s.page(s.resetPasswordPage))
+	handle("POST /users/{id}/password", s.page(s.resetPassword))
 
-	rt.Handle("GET /tenants", s.page(s.tenantsPage))
-	rt.Handle("GET /tenants/new", s.page(s.newTenantPage))
-	rt.Handle("POST /tenants/new", s.page(s.createTenant))
-	rt.Handle("GET /tenants/{id}", s.page(s.tenantPage))
+	handle("GET /tenants", s.page(s.tenantsPage))
+	handle("GET /tenants/new", s.page(s.newTenantPage))
+	handle("POST /tenants/new", s.page(s.createTenant))
+	handle("GET /tenants/{id}", s.page(s.tenantPage))
 
 	// Anything else is an HTML 404 page rather than the API's problem+json.
-	rt.HandleFunc("/", s.notFound)
+	handle("/", http.HandlerFunc(s.notFound))
+}
+
+// withPathValues serves h through a mux of its one pattern, so that r.PathValue works: httpkit.Router picks the
+// handler with ServeMux.Handler, which reports the pattern but does not set the request's path values.
+func withPathValues(pattern string, h http.Handler) http.Handler {
+	m := http.NewServeMux()
+	m.Handle(pattern, h)
+	return m
 }
 
 // pageHandler serves a page for a signed-in user.
@@ -139,7 +148,7 @@ type pageHandler func(w http.ResponseWriter, r *http.Request, sess *Session)
 func (s *Server) page(h pageHandler) http.Handler {
 	return s.signedIn(func(w http.ResponseWriter, r *http.Request, sess *Session) {
 		route, _ := httpkit.RouteFrom(r.Context())
-		if !s.authorize(sess.Tenant, sess.Roles(), route.Method, route.Template) {
+		if !s.authorize(sess.Tenant, sess.Roles(), route.Method, routeTemplate(r)) {
 			s.forbidden(w, r, sess, "error.forbidden.message")
 			return
 		}
@@ -293,7 +302,9 @@ func (s *Server) clientAddr(r *http.Request) string {
 	return host
 }
 
+// routeTemplate is the route template the request matched, as the policy names it: the home page's exact-match
+// pattern "/{$}" is the policy's "/".
 func routeTemplate(r *http.Request) string {
 	rt, _ := httpkit.RouteFrom(r.Context())
-	return rt.Template
+	return strings.TrimSuffix(rt.Template, "{$}")
 }
