@@ -1,0 +1,275 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/entraide/entraide/libs/audit"
+	"github.com/entraide/entraide/libs/authn"
+	"github.com/entraide/entraide/libs/authz"
+	"github.com/entraide/entraide/libs/events"
+	"github.com/entraide/entraide/libs/httpkit"
+	"github.com/entraide/entraide/libs/idempotency"
+	"github.com/entraide/entraide/libs/problem"
+	"github.com/entraide/entraide/libs/store"
+)
+
+// App is the assembled identity service: its HTTP handler and the background work (outbox relay, purge of
+// ended sessions and old login counters). Tests mount Handler on an httptest server; Run serves it on a
+// listener.
+type App struct {
+	Handler http.Handler
+	Service Service
+	// Keys are the signing keys (their JWKS is also served on /.well-known/jwks.json).
+	Keys *SigningKeys
+
+	cfg      Config
+	logger   *slog.Logger
+	client   *mongo.Client
+	db       *mongo.Database
+	relay    *store.Relay
+	sessions *SessionStore
+	limiter  *LoginLimiter
+	idem     *idempotency.Store
+}
+
+// CollIdempotency keeps the Idempotency-Key records of POST /v1/users and POST /v1/tenants.
+const CollIdempotency = "idempotency_keys"
+
+// writeIdempotencyError answers the Idempotency-Key middleware's refusals as problems.
+func writeIdempotencyError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, idempotency.ErrKeyReused):
+		err = problem.New(problem.IdempotencyKeyReused)
+	case errors.Is(err, idempotency.ErrInProgress):
+		err = problem.New(problem.RequestInProgress)
+	case errors.Is(err, idempotency.ErrInvalidKey):
+		err = problem.Invalid(problem.Field(idempotency.HeaderKey, "invalid"))
+	case errors.Is(err, idempotency.ErrNoPrincipal):
+		err = problem.New(problem.Unauthorized)
+	default:
+		err = &problem.Error{Type: problem.Internal, Cause: err}
+	}
+	problem.Write(w, r, err)
+}
+
+// NewApp connects to MongoDB, creates indexes, loads (or creates) the signing keys, bootstraps the platform
+// admin and the demo tenant when configured, and assembles the service.
+func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	client, db, err := store.Connect(ctx, cfg.MongoURI, cfg.MongoDatabase)
+	if err != nil {
+		return nil, err
+	}
+	app, err := newAppOnDB(ctx, cfg, logger, db)
+	if err != nil {
+		_ = client.Disconnect(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	app.client = client
+	return app, nil
+}
+
+func newAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.Database) (*App, error) {
+	if err := EnsureIndexes(ctx, db); err != nil {
+		return nil, err
+	}
+	keys, err := LoadSigningKeys(cfg.SigningKeyFiles, cfg.KeyDir)
+	if err != nil {
+		return nil, err
+	}
+	issuer, err := NewTokenIssuer(keys, cfg.Issuer, cfg.AccessTTL)
+	if err != nil {
+		return nil, err
+	}
+	reg := cfg.Registerer
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	app := &App{Keys: keys, cfg: cfg, logger: logger, db: db}
+	var onWrite func(string, string)
+	if len(cfg.KafkaBrokers) > 0 {
+		app.relay, err = store.NewRelay(store.RelayConfig{
+			Publisher:   events.NewPublisher(cfg.KafkaBrokers),
+			Collections: []*mongo.Collection{db.Collection(CollUsers), db.Collection(CollTenants), db.Collection(audit.CollectionName)},
+			TopicFor:    func(events.Event) string { return events.TopicIdentity },
+			Logger:      logger,
+			Registerer:  reg,
+		})
+		if err != nil {
+			return nil, err
+		}
+		onWrite = app.relay.NotifyDocument
+	} else {
+		logger.Warn("KAFKA_BROKERS is empty: identity events stay in the outbox until a relay with brokers runs")
+	}
+	app.sessions = NewSessionStore(db)
+	app.limiter = NewLoginLimiter(db, cfg.LoginFailuresPerAccount, cfg.LoginFailuresPerAddress, cfg.LoginWindow, nil)
+	svc, err := NewService(NewUserStore(db, onWrite), NewTenantStore(db, onWrite), app.sessions, app.limiter, issuer,
+		newAuditor(db, logger, onWrite), ServiceConfig{Audiences: cfg.Audiences, RefreshTTL: cfg.RefreshTTL, Argon2: cfg.Argon2})
+	if err != nil {
+		return nil, err
+	}
+	if cfg.BootstrapAdminUsername != "" {
+		created, err := BootstrapPlatformAdmin(ctx, svc, cfg.BootstrapAdminUsername, cfg.BootstrapAdminPassword)
+		if err != nil {
+			return nil, fmt.Errorf("identity: bootstrap platform admin: %w", err)
+		}
+		if created {
+			logger.Info("platform admin bootstrapped")
+		}
+	}
+	if cfg.SeedDemo {
+		if _, err := seedDemo(ctx, svc, DemoOptions{Password: cfg.DemoPassword}); err != nil {
+			return nil, fmt.Errorf("identity: seed demo: %w", err)
+		}
+		logger.Info("demo tenant ready", "tenant", DemoTenantCode)
+	}
+	svc = LoggingMiddleware(logger)(svc)
+	svc = InstrumentingMiddleware(reg)(svc)
+	app.Service = svc
+
+	enforcer, err := authz.NewEnforcer()
+	if err != nil {
+		return nil, err
+	}
+	verifier := authn.NewVerifier(keys.KeySource(), cfg.Issuer, Audience)
+	rt := httpkit.NewRouter()
+	idem, err := idempotency.NewStore(ctx, db.Collection(CollIdempotency))
+	if err != nil {
+		return nil, err
+	}
+	app.idem = idem
+	idemMW := idempotency.Middleware(idem, func(r *http.Request) (string, string, bool) {
+		// The middleware runs before the endpoint's own authentication: it needs the caller to scope the key.
+		tok, ok := authn.Bearer(r.Header.Get("Authorization"))
+		if !ok {
+			return "", "", false
+		}
+		c, err := verifier.Verify(r.Context(), tok)
+		if err != nil {
+			return "", "", false
+		}
+		return c.Tenant, c.Subject, true
+	}, writeIdempotencyError)
+	MakeHandler(rt, MakeEndpoints(svc, Protect(verifier, enforcer)), keys, logger, TransportConfig{
+		TrustedProxies: cfg.TrustedProxies,
+		Wrap: func(route string, h http.Handler) http.Handler {
+			if route == RouteCreateUser || route == RouteCreateTenant {
+				return idemMW(h)
+			}
+			return h
+		},
+	})
+	httpkit.Ops(rt, "identity", reg, httpkit.Check{Name: "mongo", Fn: func(ctx context.Context) error {
+		return db.Client().Ping(ctx, nil)
+	}})
+	app.Handler = httpkit.APIStack("identity", rt, logger, reg, 64<<10)
+	return app, nil
+}
+
+// Serve serves the API on ln and runs the background work until ctx is cancelled, then shuts down gracefully
+// and returns nil (or the first failure).
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, 3)
+	if a.relay != nil {
+		wg.Go(func() {
+			a.ensureTopic(ctx)
+			if err := a.relay.Run(ctx); err != nil {
+				errc <- err
+			}
+		})
+	}
+	wg.Go(func() { a.purgeLoop(ctx) })
+	err := httpkit.ServeListener(ctx, ln, a.Handler, a.cfg.ShutdownGrace, a.logger)
+	cancel()
+	wg.Wait()
+	close(errc)
+	if err == nil {
+		err = <-errc
+	}
+	return err
+}
+
+// ensureTopic creates the identity topic, retrying while Kafka is unreachable: logins must work meanwhile.
+func (a *App) ensureTopic(ctx context.Context) {
+	spec := events.TopicSpec{Name: events.TopicIdentity, Partitions: 6, ReplicationFactor: a.cfg.KafkaReplicationFactor}
+	for wait := time.Second; ; wait = min(2*wait, time.Minute) {
+		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := events.EnsureTopics(tctx, a.cfg.KafkaBrokers, spec)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		a.logger.Warn("identity topic not created yet, retrying", "error", err.Error())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (a *App) purgeLoop(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if _, err := a.sessions.PurgeEnded(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			a.logger.Warn("purge of ended sessions failed", "error", err.Error())
+		}
+		if _, err := a.idem.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
+			a.logger.Warn("purge of idempotency keys failed", "error", err.Error())
+		}
+		if err := a.limiter.Purge(ctx); err != nil && ctx.Err() == nil {
+			a.logger.Warn("purge of login counters failed", "error", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Close disconnects from MongoDB.
+func (a *App) Close(ctx context.Context) error {
+	if a.client == nil {
+		return nil
+	}
+	return a.client.Disconnect(ctx)
+}
+
+// Run is the identity service's entry point for cmd/identity and the all-in-one process: it assembles the App,
+// listens on cfg.Listener (or cfg.HTTPAddr) and serves until ctx is cancelled, then returns nil after a graceful
+// shutdown.
+func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
+	app, err := NewApp(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = app.Close(context.WithoutCancel(ctx)) }()
+	ln := cfg.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+			return err
+		}
+	}
+	if err := app.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
