@@ -3,6 +3,8 @@ package authz
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"testing"
@@ -243,5 +245,17 @@ func TestMiddlewareRefusesAnotherTenantInPath(t *testing.T) {
 	}
 	if err := call("platform", "liege", "platform_admin"); err != nil {
 		t.Fatalf("platform admin refused: %v", err)
+	}
+}
+
+func TestPathTenantFromRequestThroughTheRouter(t *testing.T) {
+	var got string
+	rt := httpkit.NewRouter()
+	rt.HandleFunc("GET /v1/tenants/{tenant}/audit", func(w http.ResponseWriter, r *http.Request) {
+		got, _ = PathTenantFromRequest(r.Context(), r).Value(pathTenantKey{}).(string)
+	})
+	rt.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/v1/tenants/liege/audit", nil))
+	if got != "liege" {
+		t.Fatalf("path tenant %q", got)
 	}
 }

@@ -13,11 +13,11 @@ import (
 
 // Endpoints are the service's go-kit endpoints, one per route.
 type Endpoints struct {
-	Login, Refresh, Logout                                         endpoint.Endpoint
-	Me, ChangeOwnPassword, Roles                                   endpoint.Endpoint
-	ListUsers, CreateUser, GetUser, SetUserRoles                   endpoint.Endpoint
-	DisableUser, EnableUser, ResetPassword                         endpoint.Endpoint
-	ListTenants, CreateTenant, GetTenant                           endpoint.Endpoint
+	Login, Refresh, Logout                       endpoint.Endpoint
+	Me, ChangeOwnPassword, Roles                 endpoint.Endpoint
+	ListUsers, CreateUser, GetUser, SetUserRoles endpoint.Endpoint
+	DisableUser, EnableUser, ResetPassword       endpoint.Endpoint
+	ListTenants, CreateTenant, GetTenant         endpoint.Endpoint
 }
 
 // MakeEndpoints builds the endpoints; protect wraps the ones that need a token (authn then authz).

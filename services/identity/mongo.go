@@ -40,15 +40,19 @@ func EnsureIndexes(ctx context.Context, db *mongo.Database) error {
 			{Keys: bson.D{{Key: "code", Value: 1}}, Options: options.Index().SetUnique(true).SetName("code_unique")},
 		},
 		CollFamilies: {
-			{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "user_id", Value: 1}}, Options: options.Index().SetName("tenant_user")},
-			{Keys: bson.D{{Key: "expires_at", Value: 1}}, Options: options.Index().SetName("expires_at")},
+			{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "user_id", Value: 1}}, Options: options.Index().SetName("families_tenant_user")},
+			{Keys: bson.D{{Key: "expires_at", Value: 1}}, Options: options.Index().SetName("families_expires_at")},
 		},
 		CollLoginAttempts: {
-			{Keys: bson.D{{Key: "expires_at", Value: 1}}, Options: options.Index().SetName("expires_at")},
+			{Keys: bson.D{{Key: "expires_at", Value: 1}}, Options: options.Index().SetName("attempts_expires_at")},
 		},
 	} {
-		if _, err := db.Collection(coll).Indexes().CreateMany(ctx, models); err != nil {
-			return fmt.Errorf("identity: indexes of %s: %w", coll, err)
+		// One at a time: FerretDB v1.24 drops the connection when CreateMany names several indexes that all
+		// exist already (measured at every restart of this service).
+		for _, m := range models {
+			if _, err := db.Collection(coll).Indexes().CreateOne(ctx, m); err != nil {
+				return fmt.Errorf("identity: indexes of %s: %w", coll, err)
+			}
 		}
 	}
 	return nil
@@ -116,10 +120,10 @@ func (s *UserStore) ByID(ctx context.Context, tenant, id string) (*User, int64, 
 }
 
 type userDoc struct {
-	ID        string `bson:"_id"`
-	Tenant    string `bson:"tenant"`
-	Version   int64  `bson:"version"`
-	userState `bson:",inline"`
+	ID      string    `bson:"_id"`
+	Tenant  string    `bson:"tenant"`
+	Version int64     `bson:"version"`
+	State   userState `bson:",inline"`
 }
 
 // ByUsername finds a user by normalized username within tenant.
@@ -136,7 +140,7 @@ func (s *UserStore) ByUsername(ctx context.Context, tenant, username string) (*U
 	if err != nil {
 		return nil, 0, fmt.Errorf("identity: find user: %w", err)
 	}
-	return userFromState(d.ID, d.Tenant, d.userState), d.Version, nil
+	return userFromState(d.ID, d.Tenant, d.State), d.Version, nil
 }
 
 // searchFilter matches documents whose folded search text has a word starting with the folded query.
@@ -170,7 +174,7 @@ func (s *UserStore) List(ctx context.Context, tenant string, q PageQuery) ([]*Us
 	users := make([]*User, len(docs))
 	versions := make([]int64, len(docs))
 	for i, d := range docs {
-		users[i], versions[i] = userFromState(d.ID, d.Tenant, d.userState), d.Version
+		users[i], versions[i] = userFromState(d.ID, d.Tenant, d.State), d.Version
 	}
 	return users, versions, total, nil
 }
@@ -222,12 +226,13 @@ type tenantState struct {
 }
 
 type tenantDoc struct {
-	ID          string `bson:"_id"`
-	tenantState `bson:",inline"`
+	ID    string      `bson:"_id"`
+	State tenantState `bson:",inline"`
 }
 
 func (d tenantDoc) tenant() *Tenant {
-	return &Tenant{id: d.ID, code: d.Code, name: d.Name, kbo: KBO(d.KBO), language: d.Language, createdAt: d.CreatedAt.UTC()}
+	s := d.State
+	return &Tenant{id: d.ID, code: s.Code, name: s.Name, kbo: KBO(s.KBO), language: s.Language, createdAt: s.CreatedAt.UTC()}
 }
 
 // TenantStore keeps tenants.

@@ -75,22 +75,45 @@ func MakeHandler(rt *httpkit.Router, eps Endpoints, keys *SigningKeys, logger *s
 		w.Header().Set("Cache-Control", "public, max-age=300")
 		_, _ = w.Write(jwks)
 	})
-	mount(RouteLogin, eps.Login, decodeLogin(tc.TrustedProxies))
-	mount(RouteRefresh, eps.Refresh, decodeRefresh)
-	mount(RouteLogout, eps.Logout, decodeRefresh)
-	mount(RouteMe, eps.Me, decodeNothing)
-	mount(RouteMePassword, eps.ChangeOwnPassword, decodeJSON[passwordRequest])
-	mount(RouteRoles, eps.Roles, decodeNothing)
-	mount(RouteListUsers, eps.ListUsers, decodePageQuery)
-	mount(RouteCreateUser, eps.CreateUser, decodeJSON[createUserRequest])
-	mount(RouteGetUser, eps.GetUser, decodeID)
-	mount(RouteSetRoles, eps.SetUserRoles, decodeSetRoles)
-	mount(RouteDisableUser, eps.DisableUser, decodeID)
-	mount(RouteEnableUser, eps.EnableUser, decodeID)
-	mount(RouteResetPassword, eps.ResetPassword, decodeResetPassword)
-	mount(RouteListTenants, eps.ListTenants, decodePageQuery)
-	mount(RouteCreateTenant, eps.CreateTenant, decodeJSON[createTenantRequest])
-	mount(RouteGetTenant, eps.GetTenant, decodeID)
+	for _, r := range routeTable(eps, tc) {
+		mount(r.pattern, r.ep, r.dec)
+	}
+}
+
+type route struct {
+	pattern string
+	ep      endpoint.Endpoint
+	dec     kithttp.DecodeRequestFunc
+}
+
+func routeTable(eps Endpoints, tc TransportConfig) []route {
+	return []route{
+		{RouteLogin, eps.Login, decodeLogin(tc.TrustedProxies)},
+		{RouteRefresh, eps.Refresh, decodeRefresh},
+		{RouteLogout, eps.Logout, decodeRefresh},
+		{RouteMe, eps.Me, decodeNothing},
+		{RouteMePassword, eps.ChangeOwnPassword, decodeJSON[passwordRequest]},
+		{RouteRoles, eps.Roles, decodeNothing},
+		{RouteListUsers, eps.ListUsers, decodePageQuery},
+		{RouteCreateUser, eps.CreateUser, decodeJSON[createUserRequest]},
+		{RouteGetUser, eps.GetUser, decodeID},
+		{RouteSetRoles, eps.SetUserRoles, decodeSetRoles},
+		{RouteDisableUser, eps.DisableUser, decodeID},
+		{RouteEnableUser, eps.EnableUser, decodeID},
+		{RouteResetPassword, eps.ResetPassword, decodeResetPassword},
+		{RouteListTenants, eps.ListTenants, decodePageQuery},
+		{RouteCreateTenant, eps.CreateTenant, decodeJSON[createTenantRequest]},
+		{RouteGetTenant, eps.GetTenant, decodeID},
+	}
+}
+
+// Routes are every route pattern MakeHandler registers (the JWKS first).
+func Routes() []string {
+	out := []string{RouteJWKS}
+	for _, r := range routeTable(Endpoints{}, TransportConfig{}) {
+		out = append(out, r.pattern)
+	}
+	return out
 }
 
 func decodeJSON[T any](_ context.Context, r *http.Request) (any, error) {
@@ -126,11 +149,35 @@ var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a
 
 // pathID reads the {id} path value; a value that is not a UUID cannot name anything: 404.
 func pathID(r *http.Request) (string, error) {
-	id := strings.ToLower(r.PathValue("id"))
+	id := strings.ToLower(pathValue(r, "id"))
 	if !uuidPattern.MatchString(id) {
 		return "", ErrNotFound
 	}
 	return id, nil
+}
+
+// pathValue returns the {name} segment of the request path. httpkit.Router finds the handler with
+// ServeMux.Handler, which does not fill r.PathValue, so the value is read by laying the matched route template
+// (in the context) over the path.
+func pathValue(r *http.Request, name string) string {
+	if v := r.PathValue(name); v != "" {
+		return v
+	}
+	rt, ok := httpkit.RouteFrom(r.Context())
+	if !ok {
+		return ""
+	}
+	tmpl := strings.Split(strings.Trim(rt.Template, "/"), "/")
+	path := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	if len(tmpl) != len(path) {
+		return ""
+	}
+	for i, seg := range tmpl {
+		if seg == "{"+name+"}" {
+			return path[i]
+		}
+	}
+	return ""
 }
 
 func decodeID(_ context.Context, r *http.Request) (any, error) {
