@@ -23,11 +23,12 @@ import (
 )
 
 type env struct {
-	t   *testing.T
-	app *App
-	srv *httptest.Server
-	db  *mongo.Database
-	cfg Config
+	t    *testing.T
+	app  *App
+	srv  *httptest.Server
+	base string
+	db   *mongo.Database
+	cfg  Config
 }
 
 func newEnv(t *testing.T, mut func(*Config)) *env {
@@ -49,7 +50,7 @@ func newEnv(t *testing.T, mut func(*Config)) *env {
 	}
 	srv := httptest.NewServer(app.Handler)
 	t.Cleanup(srv.Close)
-	return &env{t: t, app: app, srv: srv, db: db, cfg: cfg}
+	return &env{t: t, app: app, srv: srv, base: srv.URL, db: db, cfg: cfg}
 }
 
 type answer struct {
@@ -81,7 +82,7 @@ func (e *env) do(method, path, token string, body any, headers ...string) answer
 		raw, _ := json.Marshal(b)
 		rd = bytes.NewReader(raw)
 	}
-	req, _ := http.NewRequest(method, e.srv.URL+path, rd)
+	req, _ := http.NewRequest(method, e.base+path, rd)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -141,7 +142,7 @@ func TestLoginIssuesVerifiableTokens(t *testing.T) {
 		t.Fatalf("user %v", u)
 	}
 	// Another service verifies the token through the JWKS endpoint, for its own audience.
-	src := authn.NewJWKSource(e.srv.URL+"/.well-known/jwks.json", authn.JWKSOptions{})
+	src := authn.NewJWKSource(e.base+"/.well-known/jwks.json", authn.JWKSOptions{})
 	c, err := authn.NewVerifier(src, "entraide-identity", "entraide-beneficiaries").Verify(context.Background(), a.body["access_token"].(string))
 	if err != nil {
 		t.Fatal(err)
@@ -373,3 +374,5 @@ func unwrapApp(t *testing.T, e *env) Service {
 	}
 	return svc
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -222,7 +222,7 @@ func decodeSetRoles(_ context.Context, r *http.Request) (any, error) {
 
 func decodePageQuery(_ context.Context, r *http.Request) (any, error) {
 	q := r.URL.Query()
-	var fs problem.Fields
+	// An absent number takes its default (0); an unreadable one becomes -1, refused with the range check.
 	num := func(name string) int {
 		s := q.Get(name)
 		if s == "" {
@@ -230,13 +230,11 @@ func decodePageQuery(_ context.Context, r *http.Request) (any, error) {
 		}
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
-			fs.Add(name, "out_of_range", "min", 1, "max", map[string]int{"page": 100000, "page_size": 100}[name])
-			return 0
+			return -1
 		}
 		return n
 	}
-	pq := PageQuery{Q: q.Get("q"), Page: num("page"), PageSize: num("page_size")}
-	return pq, fs.Err()
+	return PageQuery{Q: q.Get("q"), Page: num("page"), PageSize: num("page_size")}, nil
 }
 
 // ClientAddr is the caller's IP address: the connection's peer, or, when that peer is a trusted proxy, the
