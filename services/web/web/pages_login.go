@@ -111,8 +111,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		Secure: s.secure(r), SameSite: http.SameSiteLaxMode, MaxAge: 365 * 24 * 3600})
 	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: "", Path: "/", HttpOnly: true,
 		Secure: s.secure(r), SameSite: http.SameSiteStrictMode, MaxAge: -1})
-	if _, err := r.Cookie(lang.CookieName); err != nil && lang.Valid(tokens.User.Language) {
-		// No language chosen on this browser yet: take the one of the user's profile.
+	if lang.Valid(tokens.User.Language) {
+		// The pages speak the language of the user's profile (a shared counter computer keeps no one's choice);
+		// the language switch changes it for this browser afterwards.
 		setLangCookie(w, r, tokens.User.Language, s.secure(r))
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)

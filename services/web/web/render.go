@@ -243,11 +243,12 @@ func (f *form) knows(name string) bool {
 }
 
 // applyProblem maps the identity service's field errors onto the form's fields ("admin.username" becomes
-// "admin_username"); the messages are already in the user's language. Errors of fields the form does not show
+// "admin_username", "roles[2]" becomes "roles"); the messages are already in the user's language. Errors of fields the form does not show
 // become general errors.
 func (f *form) applyProblem(e *APIError, rename map[string]string) {
 	for _, fe := range e.Fields {
-		name := strings.ReplaceAll(fe.Field, ".", "_")
+		name, _, _ := strings.Cut(fe.Field, "[")
+		name = strings.ReplaceAll(name, ".", "_")
 		if r, ok := rename[name]; ok {
 			name = r
 		}

@@ -16,6 +16,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/entraide/entraide/libs/store"
 )
 
 // SessionCookie is the cookie holding the opaque session id. The id itself is never stored: MongoDB keeps its
@@ -83,7 +85,9 @@ type sessionDoc struct {
 	Version     int64     `bson:"version"`
 }
 
-// SessionStore keeps sessions in MongoDB.
+// SessionStore keeps sessions in MongoDB. Its conditional updates ({_id, version}) are atomic on MongoDB; on
+// the embedded FerretDB, which can lose a concurrent update of one document, every update of a session also
+// holds libs/store's per-document lock (enough there, since the embedded default is one process).
 type SessionStore struct {
 	coll *mongo.Collection
 	idle time.Duration
@@ -231,6 +235,8 @@ func (st *SessionStore) Touch(ctx context.Context, s *Session) error {
 		return nil
 	}
 	exp := st.expiry(s.CreatedAt, now)
+	unlock := store.LockDocument(st.coll, s.key)
+	defer unlock()
 	_, err := st.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: s.key}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "last_seen_at", Value: now}, {Key: "expires_at", Value: exp}}}})
 	if err != nil {
@@ -250,6 +256,8 @@ func (st *SessionStore) save(ctx context.Context, s *Session) error {
 	if err != nil {
 		return err
 	}
+	unlock := store.LockDocument(st.coll, s.key)
+	defer unlock()
 	res, err := st.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: s.key}, {Key: "version", Value: s.version}},
 		bson.D{
 			{Key: "$set", Value: bson.D{{Key: "sealed", Value: sealed}, {Key: "tenant", Value: s.Tenant},
@@ -288,6 +296,8 @@ func (st *SessionStore) SetUserSearch(ctx context.Context, s *Session, q string)
 // session since s was loaded. Only the holder spends the refresh token: spending it twice would make the
 // identity service revoke the whole token family.
 func (st *SessionStore) lockRefresh(ctx context.Context, s *Session, until time.Time) (bool, error) {
+	unlock := store.LockDocument(st.coll, s.key)
+	defer unlock()
 	res, err := st.coll.UpdateOne(ctx,
 		bson.D{{Key: "_id", Value: s.key}, {Key: "version", Value: s.version}},
 		bson.D{
