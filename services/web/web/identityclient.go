@@ -122,7 +122,7 @@ type APIFieldError struct {
 
 func (e *APIError) Error() string { return fmt.Sprintf("identity: %d %s", e.Status, e.Type) }
 
-// Is reports the problem's slug: errors.Is(err, ProblemSlug("invalid-credentials")).
+// Slug is the problem type without its URN prefix ("invalid-credentials").
 func (e *APIError) Slug() string { return strings.TrimPrefix(e.Type, "urn:entraide:problem:") }
 
 // apiStatus returns the status of an identity API error, or 0.
