@@ -49,8 +49,11 @@ const (
 // ConsumerConfig configures Consume. Zero durations take the defaults in brackets.
 //
 // The reader settings are shorter than kafka-go's defaults, which are tuned for throughput and make a consumer
-// (and every test) wait seconds: a fetch waits MaxWait [250ms] for data before returning empty (kafka-go: 10 s,
-// which also delays shutdown); a member heartbeats every HeartbeatInterval [1s] (3 s), which is when it notices a
+// (and every test) wait seconds: a fetch waits at most MaxWait [1.5s] for data (kafka-go: 10 s; closing the
+// reader waits for the fetch in flight, so this bounds the shutdown). kafka-go asks the broker to answer within
+// MaxWait minus 1 s and keeps 1 s of slack for the round trip: a MaxWait under about 1.2 s shrinks that slack to a
+// quarter (250 ms gave i/o timeouts and reconnections on a busy machine with real Kafka), and 1 s exactly makes the
+// broker answer at once, a busy loop. A member heartbeats every HeartbeatInterval [1s] (3 s), which is when it notices a
 // rebalance; a dead member is evicted after SessionTimeout [10s] (30 s; a broker accepts 6 s at least by default)
 // and a rebalance waits RebalanceTimeout [10s] (30 s) for members to rejoin; after a failed join the member waits
 // JoinGroupBackoff [250ms] (5 s). A new group starts at the first offset, so events published before a consumer's
@@ -97,7 +100,7 @@ func (c *ConsumerConfig) defaults() error {
 	setDefault(&c.BackoffMin, 100*time.Millisecond)
 	setDefault(&c.BackoffMax, 30*time.Second)
 	setDefault(&c.ShutdownGrace, 10*time.Second)
-	setDefault(&c.MaxWait, 250*time.Millisecond)
+	setDefault(&c.MaxWait, 1500*time.Millisecond)
 	setDefault(&c.HeartbeatInterval, time.Second)
 	setDefault(&c.SessionTimeout, 10*time.Second)
 	setDefault(&c.RebalanceTimeout, 10*time.Second)
@@ -138,6 +141,10 @@ func Consume(ctx context.Context, cfg ConsumerConfig) error {
 		JoinGroupBackoff:  cfg.JoinGroupBackoff,
 		StartOffset:       kafka.FirstOffset,
 		CommitInterval:    0, // synchronous: CommitMessages returns once the offset is stored
+		// kafka-go reports group and connection trouble here (never message contents).
+		ErrorLogger: kafka.LoggerFunc(func(msg string, args ...any) {
+			cfg.Logger.Warn("kafka reader: " + fmt.Sprintf(msg, args...))
+		}),
 	})
 	dlq := NewPublisher(cfg.Brokers)
 	c := &consumer{cfg: cfg, reader: r, dlq: dlq}

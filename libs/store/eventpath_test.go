@@ -68,7 +68,7 @@ func TestEventPath(t *testing.T) {
 	}
 
 	// The consumer's effect: +1 on the counter unless this event id was already applied, in one update.
-	var deliveries atomic.Int64
+	var deliveries, applications atomic.Int64
 	var orderMu sync.Mutex
 	firstSeen := map[string][]int{} // subject → seq of each event, in first-delivery order
 	seenIDs := map[string]bool{}
@@ -82,7 +82,7 @@ func TestEventPath(t *testing.T) {
 	}
 	consumerFor := func(crashAt int64, crash context.CancelFunc) events.Handler {
 		return func(ctx context.Context, e events.Event) error {
-			n := deliveries.Add(1)
+			deliveries.Add(1)
 			orderMu.Lock()
 			if !seenIDs[e.ID] {
 				seenIDs[e.ID] = true
@@ -95,7 +95,9 @@ func TestEventPath(t *testing.T) {
 				if err := applyEffect(ctx, e); err != nil {
 					return err
 				}
-				if n == crashAt {
+				// Counted in applications, not deliveries: a redelivered event skipped by its mark must not
+				// move the crash point past the last event.
+				if applications.Add(1) == crashAt {
 					crash() // the process dies after the effect, before the mark and the commit
 					return errors.New("crashed")
 				}
@@ -126,7 +128,7 @@ func TestEventPath(t *testing.T) {
 		emitted = append(emitted, e.ID)
 	}
 
-	// Consumer 1 crashes at its 12th delivery.
+	// Consumer 1 crashes at its 12th application of the effect.
 	c1Ctx, c1Crash := context.WithCancel(ctx)
 	c1Done := make(chan error, 1)
 	go func() {
