@@ -74,11 +74,11 @@ func NewWriter(coll *mongo.Collection, source string, onWrite func(collection, i
 
 // EnsureIndexes creates the indexes the searches use; each starts with the tenant.
 func (w *Writer) EnsureIndexes(ctx context.Context) error {
-	_, err := w.coll.Indexes().CreateMany(ctx, []mongo.IndexModel{
-		{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "at", Value: -1}, {Key: "_id", Value: -1}}},
-		{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "actor_id", Value: 1}, {Key: "at", Value: -1}}},
-		{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "file_id", Value: 1}, {Key: "at", Value: -1}}},
-	})
+	err := store.EnsureIndexes(ctx, w.coll,
+		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "at", Value: -1}, {Key: "_id", Value: -1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "actor_id", Value: 1}, {Key: "at", Value: -1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "file_id", Value: 1}, {Key: "at", Value: -1}}},
+	)
 	if err != nil {
 		return fmt.Errorf("audit: create indexes: %w", err)
 	}

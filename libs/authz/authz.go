@@ -88,33 +88,10 @@ type pathTenantKey struct{}
 // PathTenantFromRequest is a go-kit RequestFunc (kithttp.ServerBefore) that copies the request's {tenant} path
 // value, when the route has one, into the context for Middleware to check.
 func PathTenantFromRequest(ctx context.Context, r *http.Request) context.Context {
-	if v := pathValue(r, "tenant"); v != "" {
+	if v := r.PathValue("tenant"); v != "" {
 		return context.WithValue(ctx, pathTenantKey{}, v)
 	}
 	return ctx
-}
-
-// pathValue reads a {name} path segment. httpkit.Router selects handlers with ServeMux.Handler, which leaves
-// r.PathValue empty, so the matched template (in the context) is laid over the path instead.
-func pathValue(r *http.Request, name string) string {
-	if v := r.PathValue(name); v != "" {
-		return v
-	}
-	rt, ok := httpkit.RouteFrom(r.Context())
-	if !ok {
-		return ""
-	}
-	tmpl := strings.Split(strings.Trim(rt.Template, "/"), "/")
-	path := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	if len(tmpl) != len(path) {
-		return ""
-	}
-	for i, seg := range tmpl {
-		if seg == "{"+name+"}" {
-			return path[i]
-		}
-	}
-	return ""
 }
 
 var _ kithttp.RequestFunc = PathTenantFromRequest

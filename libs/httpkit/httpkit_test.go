@@ -156,3 +156,16 @@ func TestServeShutsDownGracefully(t *testing.T) {
 		t.Fatalf("Serve returned %v", err)
 	}
 }
+
+func TestRouterFillsPathValuesAndRoute(t *testing.T) {
+	rt := NewRouter()
+	rt.HandleFunc("GET /v1/files/{id}/notes/{note}", func(w http.ResponseWriter, r *http.Request) {
+		route, _ := RouteFrom(r.Context())
+		_, _ = io.WriteString(w, r.PathValue("id")+"|"+r.PathValue("note")+"|"+route.Template)
+	})
+	w := httptest.NewRecorder()
+	rt.ServeHTTP(w, httptest.NewRequest("GET", "/v1/files/2026-000123/notes/7", nil))
+	if got := w.Body.String(); got != "2026-000123|7|/v1/files/{id}/notes/{note}" {
+		t.Fatalf("got %q", got)
+	}
+}

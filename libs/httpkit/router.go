@@ -16,11 +16,26 @@ type Router struct {
 // NewRouter returns an empty router.
 func NewRouter() *Router { return &Router{mux: http.NewServeMux()} }
 
-// Handle registers h for a pattern "METHOD /path/{var}".
-func (rt *Router) Handle(pattern string, h http.Handler) { rt.mux.Handle(pattern, h) }
+// Handle registers h for a pattern "METHOD /path/{var}". The mux serves it, so r.PathValue works as usual; the
+// matched route reaches the context first.
+func (rt *Router) Handle(pattern string, h http.Handler) {
+	method, path, found := strings.Cut(pattern, " ")
+	route := Route{Method: method, Template: path}
+	if !found {
+		route = Route{Template: pattern}
+	}
+	rt.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rr := route
+		if rr.Method == "" {
+			rr.Method = r.Method
+		}
+		reportRoute(r, rr)
+		h.ServeHTTP(w, r.WithContext(WithRoute(r.Context(), rr)))
+	}))
+}
 
 // HandleFunc registers f for a pattern "METHOD /path/{var}".
-func (rt *Router) HandleFunc(pattern string, f http.HandlerFunc) { rt.mux.HandleFunc(pattern, f) }
+func (rt *Router) HandleFunc(pattern string, f http.HandlerFunc) { rt.Handle(pattern, f) }
 
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h, pattern := rt.mux.Handler(r)
@@ -44,14 +59,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	method, path, found := strings.Cut(pattern, " ")
-	if !found {
-		method, path = r.Method, pattern
-	}
-	route := Route{Method: method, Template: path}
-	reportRoute(r, route)
-	r = r.WithContext(WithRoute(r.Context(), route))
-	h.ServeHTTP(w, r)
+	rt.mux.ServeHTTP(w, r)
 }
 
 // captureStatus records what the mux's fallback handlers would answer.

@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/entraide/entraide/libs/audit"
 	"github.com/entraide/entraide/libs/events"
 	"github.com/entraide/entraide/libs/store"
 )
@@ -47,13 +48,12 @@ func EnsureIndexes(ctx context.Context, db *mongo.Database) error {
 			{Keys: bson.D{{Key: "expires_at", Value: 1}}, Options: options.Index().SetName("attempts_expires_at")},
 		},
 	} {
-		// One at a time: FerretDB v1.24 drops the connection when CreateMany names several indexes that all
-		// exist already (measured at every restart of this service).
-		for _, m := range models {
-			if _, err := db.Collection(coll).Indexes().CreateOne(ctx, m); err != nil {
-				return fmt.Errorf("identity: indexes of %s: %w", coll, err)
-			}
+		if err := store.EnsureIndexes(ctx, db.Collection(coll), models...); err != nil {
+			return fmt.Errorf("identity: %w", err)
 		}
+	}
+	if err := audit.NewWriter(db.Collection(audit.CollectionName), EventSource, nil).EnsureIndexes(ctx); err != nil {
+		return fmt.Errorf("identity: %w", err)
 	}
 	return nil
 }

@@ -103,7 +103,7 @@ func newAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 		app.relay, err = store.NewRelay(store.RelayConfig{
 			Publisher:   events.NewPublisher(cfg.KafkaBrokers),
 			Collections: []*mongo.Collection{db.Collection(CollUsers), db.Collection(CollTenants), db.Collection(audit.CollectionName)},
-			TopicFor:    func(events.Event) string { return events.TopicIdentity },
+			TopicFor:    topicFor,
 			Logger:      logger,
 			Registerer:  reg,
 		})
@@ -272,4 +272,12 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		return err
 	}
 	return nil
+}
+
+// topicFor sends audit records to the audit topic (the DPO's trail) and everything else to the identity topic.
+func topicFor(e events.Event) string {
+	if e.Type == audit.EventType {
+		return events.TopicAudit
+	}
+	return events.TopicIdentity
 }

@@ -149,35 +149,11 @@ var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a
 
 // pathID reads the {id} path value; a value that is not a UUID cannot name anything: 404.
 func pathID(r *http.Request) (string, error) {
-	id := strings.ToLower(pathValue(r, "id"))
+	id := strings.ToLower(r.PathValue("id"))
 	if !uuidPattern.MatchString(id) {
 		return "", ErrNotFound
 	}
 	return id, nil
-}
-
-// pathValue returns the {name} segment of the request path. httpkit.Router finds the handler with
-// ServeMux.Handler, which does not fill r.PathValue, so the value is read by laying the matched route template
-// (in the context) over the path.
-func pathValue(r *http.Request, name string) string {
-	if v := r.PathValue(name); v != "" {
-		return v
-	}
-	rt, ok := httpkit.RouteFrom(r.Context())
-	if !ok {
-		return ""
-	}
-	tmpl := strings.Split(strings.Trim(rt.Template, "/"), "/")
-	path := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	if len(tmpl) != len(path) {
-		return ""
-	}
-	for i, seg := range tmpl {
-		if seg == "{"+name+"}" {
-			return path[i]
-		}
-	}
-	return ""
 }
 
 func decodeID(_ context.Context, r *http.Request) (any, error) {

@@ -95,7 +95,7 @@ func (s *Server) Sessions() *SessionStore { return s.sessions }
 // routes lists every page. Each route template is also the route the policy (api/policy/policy.csv, web section)
 // grants, so a page and its authorization are found by the same string.
 func (s *Server) routes(rt *httpkit.Router) {
-	handle := func(pattern string, h http.Handler) { rt.Handle(pattern, withPathValues(pattern, h)) }
+	handle := rt.Handle
 	handle("GET /static/{file}", staticHandler())
 	handle("GET /lang/{code}", http.HandlerFunc(s.switchLanguage))
 	handle("GET /login", http.HandlerFunc(s.loginPage))
@@ -129,14 +129,6 @@ func (s *Server) routes(rt *httpkit.Router) {
 
 	// Anything else is an HTML 404 page rather than the API's problem+json.
 	handle("/", http.HandlerFunc(s.notFound))
-}
-
-// withPathValues serves h through a mux of its one pattern, so that r.PathValue works: httpkit.Router picks the
-// handler with ServeMux.Handler, which reports the pattern but does not set the request's path values.
-func withPathValues(pattern string, h http.Handler) http.Handler {
-	m := http.NewServeMux()
-	m.Handle(pattern, h)
-	return m
 }
 
 // pageHandler serves a page for a signed-in user.

@@ -102,11 +102,10 @@ func NewSessionStore(db *mongo.Database, idle, max time.Duration) *SessionStore 
 
 // EnsureIndexes creates the indexes the store queries by: a user's sessions and expired ones.
 func (st *SessionStore) EnsureIndexes(ctx context.Context) error {
-	_, err := st.coll.Indexes().CreateMany(ctx, []mongo.IndexModel{
-		{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "user_id", Value: 1}}},
-		{Keys: bson.D{{Key: "expires_at", Value: 1}}},
-	})
-	return err
+	return store.EnsureIndexes(ctx, st.coll,
+		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "user_id", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "expires_at", Value: 1}}},
+	)
 }
 
 func newRawID() string {

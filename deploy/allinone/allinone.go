@@ -1,0 +1,186 @@
+// Package allinone is the embedded default that `make run` starts: FerretDB (SQLite files under the data dir) and
+// kfake (Kafka log under the data dir) inside the process, the project's topics created, then every service and the
+// web front end, each on its own port as in production. On every start it makes sure the demo tenant exists (one
+// user per role) and prints the demo logins; all data survives a restart; cancelling the context (Ctrl-C) stops
+// the services first, then flushes Kafka's state and closes the database.
+package allinone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/entraide/entraide/libs/config"
+	"github.com/entraide/entraide/libs/embedded"
+	"github.com/entraide/entraide/libs/events"
+	"github.com/entraide/entraide/libs/store"
+	"github.com/entraide/entraide/services/identity"
+	"github.com/entraide/entraide/services/web/web"
+)
+
+// Options are the all-in-one's own settings; each service reads the rest of its configuration from the
+// environment as it does on its own (see README's configuration table), except the engines' addresses, which point
+// at the embedded ones.
+type Options struct {
+	// DataDir holds mongo/ (FerretDB's SQLite files), kafka/ (kfake's log) and identity/ (the signing key).
+	DataDir string
+	// MongoAddr and KafkaPort are where the embedded engines listen (port 0: a free one).
+	MongoAddr string
+	KafkaPort int
+	// SeedDemo creates the demo tenant and its users when missing.
+	SeedDemo bool
+
+	// Env configures the services (nil: the process environment).
+	Env *config.Reader
+	// WebListener and IdentityListener, when set, replace WEB_HTTP_ADDR and IDENTITY_HTTP_ADDR (tests use port 0).
+	WebListener      net.Listener
+	IdentityListener net.Listener
+
+	Logger *slog.Logger
+	// Started is called once every service accepts requests, with their addresses and the demo logins.
+	Started func(Started)
+}
+
+// Started tells where the running all-in-one answers.
+type Started struct {
+	WebURL      string
+	IdentityURL string
+	MongoURI    string
+	Brokers     []string
+	DemoLogins  []identity.Login
+}
+
+// Declare declares the all-in-one's own variables on r and returns the options they give.
+func Declare(r *config.Reader) Options {
+	return Options{
+		DataDir:   r.String("ENTRAIDE_DATA_DIR", ".data", "all-in-one: directory of the embedded engines' data (mongo/, kafka/) and the identity key"),
+		MongoAddr: r.String("ENTRAIDE_MONGO_ADDR", "127.0.0.1:27117", "all-in-one: address of the embedded FerretDB (MongoDB wire protocol)"),
+		KafkaPort: r.Int("ENTRAIDE_KAFKA_PORT", 39092, "all-in-one: port of the embedded kfake broker on 127.0.0.1"),
+		SeedDemo:  r.Bool("ENTRAIDE_SEED_DEMO", true, "all-in-one: create the demo tenant with one user per role when missing"),
+		Env:       r,
+	}
+}
+
+// Run starts everything and blocks until ctx is cancelled or a service fails, then shuts down cleanly.
+func Run(ctx context.Context, opts Options) error {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	if opts.Env == nil {
+		opts.Env = config.FromEnv()
+	}
+	engineLog := logger.With("component", "embedded")
+
+	// FerretDB logs whole wire messages (documents included) even at warning level: keep its log closed so no
+	// personal data reaches a log; its failures still surface as errors to the services.
+	mongo, err := embedded.StartMongo(ctx, filepath.Join(opts.DataDir, "mongo"), opts.MongoAddr, nil)
+	if err != nil {
+		return err
+	}
+	defer mongo.Close()
+	kafka, err := embedded.StartKafka(filepath.Join(opts.DataDir, "kafka"), opts.KafkaPort)
+	if err != nil {
+		return err
+	}
+	defer kafka.Close()
+	brokers := kafka.Brokers()
+	engineLog.Info("embedded engines started", "mongo", mongo.URI(), "kafka", brokers)
+
+	topicCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	err = events.EnsureTopics(topicCtx, brokers, events.DefaultTopics(1)...)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("allinone: create topics: %w", err)
+	}
+
+	idCfg := identity.LoadConfig(opts.Env)
+	webCfg, webErr := web.LoadConfig(opts.Env)
+	if err := errors.Join(opts.Env.Err(), webErr); err != nil {
+		return fmt.Errorf("allinone: configuration: %w", err)
+	}
+	idCfg.MongoURI, idCfg.KafkaBrokers, idCfg.KafkaReplicationFactor = mongo.URI(), brokers, 1
+	idCfg.KeyDir = filepath.Join(opts.DataDir, "identity")
+	idCfg.SeedDemo = false // seeded below, so the logins can be printed
+	webCfg.MongoURI = mongo.URI()
+
+	var logins []identity.Login
+	if opts.SeedDemo {
+		if logins, err = seedDemo(ctx, idCfg); err != nil {
+			return err
+		}
+	}
+
+	if idCfg.Listener = opts.IdentityListener; idCfg.Listener == nil {
+		if idCfg.Listener, err = net.Listen("tcp", idCfg.HTTPAddr); err != nil {
+			return fmt.Errorf("allinone: identity listener: %w", err)
+		}
+	}
+	if webCfg.Listener = opts.WebListener; webCfg.Listener == nil {
+		if webCfg.Listener, err = net.Listen("tcp", webCfg.HTTPAddr); err != nil {
+			_ = idCfg.Listener.Close()
+			return fmt.Errorf("allinone: web listener: %w", err)
+		}
+	}
+	webCfg.IdentityURL = "http://" + loopback(idCfg.Listener.Addr())
+
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	for name, run := range map[string]func() error{
+		"identity": func() error { return identity.Run(ctx, idCfg, logger.With("service", "identity")) },
+		"web":      func() error { return web.Run(ctx, webCfg, logger.With("service", "web")) },
+	} {
+		wg.Go(func() {
+			if err := run(); err != nil {
+				errc <- fmt.Errorf("%s: %w", name, err)
+				stop()
+			}
+		})
+	}
+	if opts.Started != nil {
+		opts.Started(Started{
+			WebURL:      "http://" + loopback(webCfg.Listener.Addr()),
+			IdentityURL: webCfg.IdentityURL,
+			MongoURI:    mongo.URI(),
+			Brokers:     brokers,
+			DemoLogins:  logins,
+		})
+	}
+	<-ctx.Done()
+	wg.Wait()
+	close(errc)
+	return <-errc
+}
+
+// seedDemo makes sure the demo tenant and its users exist and returns their logins.
+func seedDemo(ctx context.Context, cfg identity.Config) ([]identity.Login, error) {
+	client, db, err := store.Connect(ctx, cfg.MongoURI, cfg.MongoDatabase)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = client.Disconnect(context.WithoutCancel(ctx)) }()
+	logins, err := identity.SeedDemo(ctx, db, identity.DemoOptions{Password: cfg.DemoPassword}, cfg.Argon2)
+	if err != nil {
+		return nil, fmt.Errorf("allinone: seed the demo tenant: %w", err)
+	}
+	return logins, nil
+}
+
+// loopback turns a wildcard listen address into one a client on this machine can dial.
+func loopback(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}

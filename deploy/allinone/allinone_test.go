@@ -1,0 +1,139 @@
+package allinone
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entraide/entraide/libs/config"
+	"github.com/entraide/entraide/services/identity"
+)
+
+// start runs the all-in-one on free ports over dataDir and returns where it answers and how to stop it.
+func start(t *testing.T, dataDir string) (Started, func()) {
+	t.Helper()
+	listen := func() net.Listener {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ln
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan Started, 1)
+	done := make(chan error, 1)
+	opts := Options{
+		DataDir: dataDir, MongoAddr: "127.0.0.1:0", KafkaPort: 0, SeedDemo: true,
+		// Cheap password hashing keeps the test quick; the real parameters are the default.
+		Env:         config.FromMap(map[string]string{"IDENTITY_ARGON2_MEMORY_KIB": "8192", "IDENTITY_ARGON2_TIME": "1"}),
+		WebListener: listen(), IdentityListener: listen(),
+		Logger:  slog.New(slog.DiscardHandler),
+		Started: func(s Started) { started <- s },
+	}
+	go func() { done <- Run(ctx, opts) }()
+	select {
+	case s := <-started:
+		return s, func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run returned %v", err)
+				}
+			case <-time.After(60 * time.Second):
+				t.Fatal("the all-in-one did not stop within 60s")
+			}
+		}
+	case err := <-done:
+		cancel()
+		t.Fatalf("Run failed at start: %v", err)
+	case <-time.After(120 * time.Second):
+		cancel()
+		t.Fatal("the all-in-one did not start within 120s")
+	}
+	return Started{}, nil
+}
+
+func postJSON(t *testing.T, url, token string, body any) (int, map[string]any) {
+	t.Helper()
+	raw, _ := json.Marshal(body)
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out := map[string]any{}
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	return res.StatusCode, out
+}
+
+func login(t *testing.T, s Started, tenant, username, password string) (int, string) {
+	t.Helper()
+	status, body := postJSON(t, s.IdentityURL+"/v1/auth/login", "", map[string]any{"tenant": tenant, "username": username, "password": password})
+	token, _ := body["access_token"].(string)
+	return status, token
+}
+
+// TestEmbeddedDefaultServesSeedsAndKeepsDataAcrossRestart walks what `make run` promises: the login page is
+// served, the demo tenant has one user per role, and what a tenant admin creates is still there after a restart.
+func TestEmbeddedDefaultServesSeedsAndKeepsDataAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	s, stop := start(t, dir)
+
+	res, err := http.Get(s.WebURL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(page), `name="password"`) {
+		t.Fatalf("login page: status %d", res.StatusCode)
+	}
+
+	roles := map[identity.Role]bool{}
+	for _, l := range s.DemoLogins {
+		roles[l.Role] = true
+	}
+	if len(roles) != 10 {
+		t.Fatalf("demo logins cover %d roles, want all 10: %v", len(roles), s.DemoLogins)
+	}
+	var admin identity.Login
+	for _, l := range s.DemoLogins {
+		if l.Role == identity.RoleTenantAdmin {
+			admin = l
+		}
+	}
+	status, token := login(t, s, admin.Tenant, admin.Username, admin.Password)
+	if status != 200 || token == "" {
+		t.Fatalf("demo admin login: %d", status)
+	}
+	status, body := postJSON(t, s.IdentityURL+"/v1/users", token, map[string]any{
+		"username": "nouvelle", "display_name": "Nora Nouvelle", "email": "nora@example.org",
+		"roles": []string{"social_worker"}, "language": "nl", "password": "un mot de passe assez long",
+	})
+	if status != 201 {
+		t.Fatalf("create user: %d %v", status, body)
+	}
+	stop()
+
+	s, stop = start(t, dir)
+	defer stop()
+	if status, token = login(t, s, "demo", "nouvelle", "un mot de passe assez long"); status != 200 || token == "" {
+		t.Fatalf("user created before the restart cannot log in after it: %d", status)
+	}
+	if len(s.DemoLogins) != len(roles) {
+		t.Errorf("second start printed %d demo logins", len(s.DemoLogins))
+	}
+}
