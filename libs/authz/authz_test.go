@@ -15,9 +15,6 @@ import (
 	"github.com/entraide/entraide/libs/problem"
 )
 
-var tenantRoles = []string{"social_worker", "social_service_head", "committee_member", "committee_secretary",
-	"president", "accountant", "finance_director", "dpo", "tenant_admin"}
-
 const everyone = "*every*"
 
 // expected is the policy written a second time, by hand: route → roles allowed. A change to policy.csv that is

@@ -207,6 +207,7 @@ func makeCreateUser(s Service) endpoint.Endpoint {
 			return nil, err
 		}
 		r := request.(createUserRequest)
+		//lint:ignore S1016 the wire type and the domain input are kept apart on purpose: they change separately
 		v, err := s.CreateUser(ctx, a, UserInput{Username: r.Username, DisplayName: r.DisplayName, Email: r.Email, Roles: r.Roles, Language: r.Language, Password: r.Password})
 		return userResponse{UserView: v, created: true}, err
 	}

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/entraide/entraide/libs/audit"
@@ -95,7 +94,7 @@ func newAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 	}
 	reg := cfg.Registerer
 	if reg == nil {
-		reg = prometheus.NewRegistry()
+		reg = httpkit.NewRegistry()
 	}
 	app := &App{Keys: keys, cfg: cfg, logger: logger, db: db}
 	var onWrite func(string, string)

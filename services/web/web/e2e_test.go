@@ -63,8 +63,6 @@ func startIdentity(t *testing.T, extra map[string]string) string {
 	return hs.URL
 }
 
-var userLink = regexp.MustCompile(`href="/users/([0-9a-f-]{36})"`)
-
 // TestEndToEndUserManagement drives the tenant admin's pages against the real identity service.
 func TestEndToEndUserManagement(t *testing.T) {
 	idURL := startIdentity(t, map[string]string{"IDENTITY_LOGIN_MAX_FAILURES_PER_ACCOUNT": "3"})

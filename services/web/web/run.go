@@ -14,7 +14,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
@@ -37,8 +36,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("web: %w", err)
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	reg := httpkit.NewRegistry()
 	srv, err := NewServer(ctx, cfg, Deps{DB: client.Database(cfg.MongoDatabase), Authorize: PolicyAuthorizer(enforcer),
 		Logger: logger, Registry: reg, Gatherer: reg})
 	if err != nil {
