@@ -128,6 +128,10 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 	webCfg.IdentityURL = "http://" + loopback(idCfg.Listener.Addr())
+	for _, l := range logins {
+		webCfg.DemoLogins = append(webCfg.DemoLogins, web.DemoLogin{Tenant: l.Tenant, Username: l.Username, Role: string(l.Role)})
+		webCfg.DemoPassword = l.Password
+	}
 
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()

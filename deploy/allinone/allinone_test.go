@@ -101,6 +101,11 @@ func TestEmbeddedDefaultServesSeedsAndKeepsDataAcrossRestart(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(string(page), `name="password"`) {
 		t.Fatalf("login page: status %d", res.StatusCode)
 	}
+	for _, l := range s.DemoLogins {
+		if !strings.Contains(string(page), "<code>"+l.Username+"</code>") {
+			t.Errorf("the login page does not list the demo user %q", l.Username)
+		}
+	}
 
 	roles := map[identity.Role]bool{}
 	for _, l := range s.DemoLogins {

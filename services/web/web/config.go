@@ -16,6 +16,10 @@ type Config struct {
 	HTTPAddr string
 	// Listener, when set, is used instead of HTTPAddr (tests and the all-in-one process listen on port 0 first).
 	Listener net.Listener
+	// DemoLogins, set in code by the all-in-one only (never from the environment), are listed on the login page
+	// so that someone trying the embedded default can sign in; DemoPassword is their shared password.
+	DemoLogins   []DemoLogin
+	DemoPassword string
 	// IdentityURL is the base URL of the identity service's HTTP API.
 	IdentityURL string
 	// MongoURI and MongoDatabase locate the web_sessions collection.
@@ -78,4 +82,9 @@ func LoadConfig(r *config.Reader) (Config, error) {
 		errs = append(errs, errors.New("WEB_LOGIN_CSRF_KEY must hold at least 32 characters"))
 	}
 	return c, errors.Join(errs...)
+}
+
+// DemoLogin is a demo account shown on the login page of the embedded default.
+type DemoLogin struct {
+	Tenant, Username, Role string
 }

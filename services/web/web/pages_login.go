@@ -39,6 +39,9 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, f *form) {
 	v := &view{Lang: langOf(r), Form: f}
+	if len(s.cfg.DemoLogins) > 0 {
+		v.Data = demoView{Logins: s.cfg.DemoLogins, Password: s.cfg.DemoPassword}
+	}
 	v.Title = v.T("login.title")
 	v.CSRF = s.loginCSRF.token(w, r, s.secure(r))
 	s.render(w, r, status, "login", v)
@@ -160,4 +163,10 @@ func localPath(p string) string {
 		return "/"
 	}
 	return u.RequestURI()
+}
+
+// demoView is what the login page of the embedded default shows about its demo accounts.
+type demoView struct {
+	Logins   []DemoLogin
+	Password string
 }
