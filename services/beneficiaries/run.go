@@ -1,0 +1,290 @@
+package beneficiaries
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/entraide/entraide/libs/audit"
+	"github.com/entraide/entraide/libs/authn"
+	"github.com/entraide/entraide/libs/authz"
+	"github.com/entraide/entraide/libs/events"
+	"github.com/entraide/entraide/libs/httpkit"
+	"github.com/entraide/entraide/libs/idempotency"
+	"github.com/entraide/entraide/libs/problem"
+	"github.com/entraide/entraide/libs/store"
+	"github.com/entraide/entraide/services/beneficiaries/person"
+)
+
+// CollIdempotency keeps the Idempotency-Key records of the creations.
+const CollIdempotency = "idempotency_keys"
+
+// module is one bounded context of the service as NewApp assembles it.
+type module interface {
+	// Collections are the collections whose outbox the relay drains.
+	Collections() []*mongo.Collection
+	EnsureIndexes(ctx context.Context) error
+	Mount(rt *httpkit.Router)
+}
+
+// runner is a module with background work (event consumers); Run returns nil when ctx ends.
+type runner interface {
+	Run(ctx context.Context) error
+}
+
+// App is the assembled service: its HTTP handler and its background work. Tests mount Handler on an httptest
+// server; Run serves it on a listener.
+type App struct {
+	Handler http.Handler
+	Persons *person.Module
+
+	cfg     Config
+	logger  *slog.Logger
+	client  *mongo.Client
+	db      *mongo.Database
+	relay   *store.Relay
+	idem    *idempotency.Store
+	modules []module
+}
+
+// NewApp connects to MongoDB and assembles the service.
+func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	client, db, err := store.Connect(ctx, cfg.MongoURI, cfg.MongoDatabase)
+	if err != nil {
+		return nil, err
+	}
+	app, err := NewAppOnDB(ctx, cfg, logger, db, nil)
+	if err != nil {
+		_ = client.Disconnect(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	app.client = client
+	return app, nil
+}
+
+// NewAppOnDB assembles the service on an open database. keys verifies the access tokens; nil means the
+// identity service's JWKS at cfg.IdentityURL (tests pass a static key set).
+func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.Database, keys authn.KeySource) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	reg := cfg.Registerer
+	if reg == nil {
+		reg = httpkit.NewRegistry()
+	}
+	if keys == nil {
+		keys = authn.NewJWKSource(cfg.JWKSURL(), authn.JWKSOptions{})
+	}
+	app := &App{cfg: cfg, logger: logger, db: db}
+
+	// The relay is created once the modules named their collections; writes before that cannot happen (nothing
+	// is served yet), and the relay's first pass picks up anything pending anyway.
+	var relay atomic.Pointer[store.Relay]
+	onWrite := func(collection, id string) {
+		if r := relay.Load(); r != nil {
+			r.NotifyDocument(collection, id)
+		}
+	}
+	auditWriter := audit.NewWriter(db.Collection(audit.CollectionName), person.EventSource, onWrite)
+	if err := auditWriter.EnsureIndexes(ctx); err != nil {
+		return nil, err
+	}
+	enforcer, err := authz.NewEnforcer()
+	if err != nil {
+		return nil, err
+	}
+	verifier := authn.NewVerifier(keys, cfg.IdentityIssuer, Audience)
+	idem, err := idempotency.NewStore(ctx, db.Collection(CollIdempotency))
+	if err != nil {
+		return nil, err
+	}
+	app.idem = idem
+	idemMW := idempotency.Middleware(idem, func(r *http.Request) (string, string, bool) {
+		// The middleware runs before the endpoint's own authentication: it needs the caller to scope the key.
+		tok, ok := authn.Bearer(r.Header.Get("Authorization"))
+		if !ok {
+			return "", "", false
+		}
+		c, err := verifier.Verify(r.Context(), tok)
+		if err != nil {
+			return "", "", false
+		}
+		return c.Tenant, c.Subject, true
+	}, writeIdempotencyError)
+
+	// The modules, in dependency order (document → file → person).
+	app.Persons = person.NewModule(person.Deps{
+		DB: db, OnWrite: onWrite, Logger: logger, Registerer: reg, Audit: auditWriter,
+		Authenticate: authn.Middleware(verifier), Authorize: authz.Middleware(enforcer), Idempotent: idemMW,
+	})
+	app.modules = []module{app.Persons}
+
+	rt := httpkit.NewRouter()
+	collections := []*mongo.Collection{db.Collection(audit.CollectionName)}
+	for _, m := range app.modules {
+		if err := m.EnsureIndexes(ctx); err != nil {
+			return nil, err
+		}
+		m.Mount(rt)
+		collections = append(collections, m.Collections()...)
+	}
+	if len(cfg.KafkaBrokers) > 0 {
+		r, err := store.NewRelay(store.RelayConfig{
+			Publisher:   events.NewPublisher(cfg.KafkaBrokers),
+			Collections: collections,
+			TopicFor:    TopicFor,
+			Logger:      logger,
+			Registerer:  reg,
+		})
+		if err != nil {
+			return nil, err
+		}
+		app.relay = r
+		relay.Store(r)
+	} else {
+		logger.Warn("KAFKA_BROKERS is empty: beneficiaries events stay in the outbox until a relay with brokers runs")
+	}
+	httpkit.Ops(rt, "beneficiaries", reg, httpkit.Check{Name: "mongo", Fn: func(ctx context.Context) error {
+		return db.Client().Ping(ctx, nil)
+	}})
+	app.Handler = httpkit.APIStack("beneficiaries", rt, logger, reg, cfg.DocumentMaxBytes+(1<<20))
+	return app, nil
+}
+
+// TopicFor sends audit records to the audit topic (the DPO's trail) and everything else to the beneficiaries
+// topic.
+func TopicFor(e events.Event) string {
+	if e.Type == audit.EventType {
+		return events.TopicAudit
+	}
+	return events.TopicBeneficiaries
+}
+
+// writeIdempotencyError answers the Idempotency-Key middleware's refusals as problems.
+func writeIdempotencyError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, idempotency.ErrKeyReused):
+		err = problem.New(problem.IdempotencyKeyReused)
+	case errors.Is(err, idempotency.ErrInProgress):
+		err = problem.New(problem.RequestInProgress)
+	case errors.Is(err, idempotency.ErrInvalidKey):
+		err = problem.Invalid(problem.Field(idempotency.HeaderKey, "invalid"))
+	case errors.Is(err, idempotency.ErrNoPrincipal):
+		err = problem.New(problem.Unauthorized)
+	default:
+		err = &problem.Error{Type: problem.Internal, Cause: err}
+	}
+	problem.Write(w, r, err)
+}
+
+// Serve serves the API on ln and runs the background work (relay, consumers, purge of idempotency keys) until
+// ctx is cancelled, then shuts down gracefully: in-flight requests finish, consumers commit what they handled.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, len(a.modules)+2)
+	if a.relay != nil {
+		wg.Go(func() {
+			a.ensureTopics(ctx)
+			if err := a.relay.Run(ctx); err != nil {
+				errc <- err
+			}
+		})
+	}
+	for _, m := range a.modules {
+		if r, ok := m.(runner); ok {
+			wg.Go(func() {
+				if err := r.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+					errc <- err
+				}
+			})
+		}
+	}
+	wg.Go(func() { a.purgeLoop(ctx) })
+	err := httpkit.ServeListener(ctx, ln, a.Handler, a.cfg.ShutdownGrace, a.logger)
+	cancel()
+	wg.Wait()
+	close(errc)
+	if err == nil {
+		err = <-errc
+	}
+	return err
+}
+
+// ensureTopics creates the beneficiaries and audit topics, retrying while Kafka is unreachable: the API works
+// meanwhile and events wait in the outboxes.
+func (a *App) ensureTopics(ctx context.Context) {
+	specs := []events.TopicSpec{
+		{Name: events.TopicBeneficiaries, Partitions: 6, ReplicationFactor: a.cfg.KafkaReplicationFactor},
+		{Name: events.TopicAudit, Partitions: 6, ReplicationFactor: a.cfg.KafkaReplicationFactor},
+	}
+	for wait := time.Second; ; wait = min(2*wait, time.Minute) {
+		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := events.EnsureTopics(tctx, a.cfg.KafkaBrokers, specs...)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		a.logger.Warn("beneficiaries topics not created yet, retrying", "error", err.Error())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (a *App) purgeLoop(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if _, err := a.idem.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
+			a.logger.Warn("purge of idempotency keys failed", "error", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Close disconnects from MongoDB (when NewApp connected).
+func (a *App) Close(ctx context.Context) error {
+	if a.client == nil {
+		return nil
+	}
+	return a.client.Disconnect(ctx)
+}
+
+// Run is the service's entry point for cmd/beneficiaries and the all-in-one process: it assembles the App,
+// listens on cfg.Listener (or cfg.HTTPAddr) and serves until ctx is cancelled, then returns nil after a graceful
+// shutdown.
+func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
+	app, err := NewApp(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = app.Close(context.WithoutCancel(ctx)) }()
+	ln := cfg.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+			return err
+		}
+	}
+	if err := app.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
