@@ -60,6 +60,16 @@ var expected = map[string][]string{
 	"POST /tenants/new":         {"platform_admin"},
 	"GET /tenants/{id}":         {"platform_admin"},
 	"POST /tenants/{id}":        {"platform_admin"},
+	// beneficiaries API: persons
+	"POST /v1/persons":                                       {"social_worker", "social_service_head"},
+	"POST /v1/persons/search":                                {"social_worker", "social_service_head"},
+	"GET /v1/persons/{id}":                                   {"social_worker", "social_service_head"},
+	"PUT /v1/persons/{id}":                                   {"social_worker", "social_service_head"},
+	"GET /v1/persons/{id}/payee":                             {"social_worker", "social_service_head", "accountant", "finance_director"},
+	"POST /v1/persons/{id}/bank-accounts":                    {"social_worker", "social_service_head"},
+	"POST /v1/persons/{id}/bank-accounts/{account}/activate": {"social_worker", "social_service_head"},
+	"PUT /v1/persons/{id}/household":                         {"social_worker", "social_service_head"},
+	"GET /v1/persons/{id}/ris-category":                      {"social_worker", "social_service_head"},
 	// not in the policy at all: denied to everyone
 	"DELETE /v1/users/{id}":      {},
 	"GET /v1/users/{id}/secrets": {},
