@@ -20,6 +20,8 @@ import (
 	"github.com/entraide/entraide/libs/idempotency"
 	"github.com/entraide/entraide/libs/problem"
 	"github.com/entraide/entraide/libs/store"
+	"github.com/entraide/entraide/services/beneficiaries/document"
+	"github.com/entraide/entraide/services/beneficiaries/file"
 	"github.com/entraide/entraide/services/beneficiaries/person"
 )
 
@@ -42,8 +44,10 @@ type runner interface {
 // App is the assembled service: its HTTP handler and its background work. Tests mount Handler on an httptest
 // server; Run serves it on a listener.
 type App struct {
-	Handler http.Handler
-	Persons *person.Module
+	Handler   http.Handler
+	Persons   *person.Module
+	Files     *file.Module
+	Documents *document.Module
 
 	cfg     Config
 	logger  *slog.Logger
@@ -127,7 +131,17 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 		DB: db, OnWrite: onWrite, Logger: logger, Registerer: reg, Audit: auditWriter,
 		Authenticate: authn.Middleware(verifier), Authorize: authz.Middleware(enforcer), Idempotent: idemMW,
 	})
-	app.modules = []module{app.Persons}
+	app.Files = file.NewModule(file.Deps{
+		DB: db, OnWrite: onWrite, Logger: logger, Registerer: reg, Audit: auditWriter, Persons: app.Persons.Repository,
+		Authenticate: authn.Middleware(verifier), Authorize: authz.Middleware(enforcer), Idempotent: idemMW,
+		KafkaBrokers: cfg.KafkaBrokers, KafkaReplicationFactor: cfg.KafkaReplicationFactor,
+	})
+	app.Persons.SetHooks(app.Files.PersonHooks())
+	app.Documents = document.NewModule(document.Deps{
+		DB: db, OnWrite: onWrite, Logger: logger, Registerer: reg, Files: app.Files,
+		MaxBytes: cfg.DocumentMaxBytes, Idempotency: idem,
+	})
+	app.modules = []module{app.Persons, app.Files, app.Documents}
 
 	rt := httpkit.NewRouter()
 	collections := []*mongo.Collection{db.Collection(audit.CollectionName)}
