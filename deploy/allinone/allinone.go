@@ -19,6 +19,7 @@ import (
 	"github.com/entraide/entraide/libs/embedded"
 	"github.com/entraide/entraide/libs/events"
 	"github.com/entraide/entraide/libs/store"
+	"github.com/entraide/entraide/services/beneficiaries"
 	"github.com/entraide/entraide/services/identity"
 	"github.com/entraide/entraide/services/web/web"
 )
@@ -37,9 +38,11 @@ type Options struct {
 
 	// Env configures the services (nil: the process environment).
 	Env *config.Reader
-	// WebListener and IdentityListener, when set, replace WEB_HTTP_ADDR and IDENTITY_HTTP_ADDR (tests use port 0).
-	WebListener      net.Listener
-	IdentityListener net.Listener
+	// The listeners, when set, replace WEB_HTTP_ADDR, IDENTITY_HTTP_ADDR and BENEFICIARIES_HTTP_ADDR (tests use
+	// port 0).
+	WebListener           net.Listener
+	IdentityListener      net.Listener
+	BeneficiariesListener net.Listener
 
 	Logger *slog.Logger
 	// Started is called once every service accepts requests, with their addresses and the demo logins.
@@ -48,11 +51,12 @@ type Options struct {
 
 // Started tells where the running all-in-one answers.
 type Started struct {
-	WebURL      string
-	IdentityURL string
-	MongoURI    string
-	Brokers     []string
-	DemoLogins  []identity.Login
+	WebURL           string
+	IdentityURL      string
+	BeneficiariesURL string
+	MongoURI         string
+	Brokers          []string
+	DemoLogins       []identity.Login
 }
 
 // Declare declares the all-in-one's own variables on r and returns the options they give.
@@ -100,6 +104,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 
 	idCfg := identity.LoadConfig(opts.Env)
+	benCfg := beneficiaries.LoadConfig(opts.Env)
 	webCfg, webErr := web.LoadConfig(opts.Env)
 	if err := errors.Join(opts.Env.Err(), webErr); err != nil {
 		return fmt.Errorf("allinone: configuration: %w", err)
@@ -108,6 +113,7 @@ func Run(ctx context.Context, opts Options) error {
 	idCfg.KeyDir = filepath.Join(opts.DataDir, "identity")
 	idCfg.SeedDemo = false // seeded below, so the logins can be printed
 	webCfg.MongoURI = mongo.URI()
+	benCfg.MongoURI, benCfg.KafkaBrokers, benCfg.KafkaReplicationFactor = mongo.URI(), brokers, 1
 
 	var logins []identity.Login
 	if opts.SeedDemo {
@@ -116,18 +122,29 @@ func Run(ctx context.Context, opts Options) error {
 		}
 	}
 
-	if idCfg.Listener = opts.IdentityListener; idCfg.Listener == nil {
-		if idCfg.Listener, err = net.Listen("tcp", idCfg.HTTPAddr); err != nil {
-			return fmt.Errorf("allinone: identity listener: %w", err)
-		}
+	listeners := []struct {
+		name   string
+		given  net.Listener
+		addr   string
+		target *net.Listener
+	}{
+		{"identity", opts.IdentityListener, idCfg.HTTPAddr, &idCfg.Listener},
+		{"beneficiaries", opts.BeneficiariesListener, benCfg.HTTPAddr, &benCfg.Listener},
+		{"web", opts.WebListener, webCfg.HTTPAddr, &webCfg.Listener},
 	}
-	if webCfg.Listener = opts.WebListener; webCfg.Listener == nil {
-		if webCfg.Listener, err = net.Listen("tcp", webCfg.HTTPAddr); err != nil {
-			_ = idCfg.Listener.Close()
-			return fmt.Errorf("allinone: web listener: %w", err)
+	for i, l := range listeners {
+		if *l.target = l.given; l.given != nil {
+			continue
+		}
+		if *l.target, err = net.Listen("tcp", l.addr); err != nil {
+			for _, opened := range listeners[:i] {
+				_ = (*opened.target).Close()
+			}
+			return fmt.Errorf("allinone: %s listener: %w", l.name, err)
 		}
 	}
 	webCfg.IdentityURL = "http://" + loopback(idCfg.Listener.Addr())
+	benCfg.IdentityURL = webCfg.IdentityURL
 	for _, l := range logins {
 		webCfg.DemoLogins = append(webCfg.DemoLogins, web.DemoLogin{Tenant: l.Tenant, Username: l.Username, Role: string(l.Role)})
 		webCfg.DemoPassword = l.Password
@@ -136,10 +153,11 @@ func Run(ctx context.Context, opts Options) error {
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	var wg sync.WaitGroup
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	for name, run := range map[string]func() error{
-		"identity": func() error { return identity.Run(ctx, idCfg, logger.With("service", "identity")) },
-		"web":      func() error { return web.Run(ctx, webCfg, logger.With("service", "web")) },
+		"identity":      func() error { return identity.Run(ctx, idCfg, logger.With("service", "identity")) },
+		"beneficiaries": func() error { return beneficiaries.Run(ctx, benCfg, logger.With("service", "beneficiaries")) },
+		"web":           func() error { return web.Run(ctx, webCfg, logger.With("service", "web")) },
 	} {
 		wg.Go(func() {
 			if err := run(); err != nil {
@@ -150,11 +168,12 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	if opts.Started != nil {
 		opts.Started(Started{
-			WebURL:      "http://" + loopback(webCfg.Listener.Addr()),
-			IdentityURL: webCfg.IdentityURL,
-			MongoURI:    mongo.URI(),
-			Brokers:     brokers,
-			DemoLogins:  logins,
+			WebURL:           "http://" + loopback(webCfg.Listener.Addr()),
+			IdentityURL:      webCfg.IdentityURL,
+			BeneficiariesURL: "http://" + loopback(benCfg.Listener.Addr()),
+			MongoURI:         mongo.URI(),
+			Brokers:          brokers,
+			DemoLogins:       logins,
 		})
 	}
 	<-ctx.Done()

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/entraide/entraide/libs/config"
+	"github.com/entraide/entraide/services/beneficiaries"
 	"github.com/entraide/entraide/services/identity"
 	"github.com/entraide/entraide/services/web/web"
 )
@@ -17,6 +18,7 @@ func ConfigurationTables() string {
 		declare func(*config.Reader)
 	}{
 		{"identity (`services/identity`, `cmd/identity`)", func(r *config.Reader) { identity.LoadConfig(r) }},
+		{"beneficiaries (`services/beneficiaries`, `cmd/beneficiaries`)", func(r *config.Reader) { beneficiaries.LoadConfig(r) }},
 		{"web front end (`services/web`, `cmd/web`)", func(r *config.Reader) { _, _ = web.LoadConfig(r) }},
 		{"all-in-one only (`deploy/allinone`, `make run`; it also reads the variables above)", func(r *config.Reader) { Declare(r) }},
 	} {

@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/entraide/entraide/libs v0.0.0-00010101000000-000000000000
 	github.com/entraide/entraide/libs/embedded v0.0.0-00010101000000-000000000000
+	github.com/entraide/entraide/services/beneficiaries v0.0.0-00010101000000-000000000000
 	github.com/entraide/entraide/services/identity v0.0.0-00010101000000-000000000000
 	github.com/entraide/entraide/services/web v0.0.0-00010101000000-000000000000
 )
@@ -91,6 +92,7 @@ replace (
 	github.com/entraide/entraide/api => ../../api
 	github.com/entraide/entraide/libs => ../../libs
 	github.com/entraide/entraide/libs/embedded => ../../libs/embedded
+	github.com/entraide/entraide/services/beneficiaries => ../../services/beneficiaries
 	github.com/entraide/entraide/services/identity => ../../services/identity
 	github.com/entraide/entraide/services/web => ../../services/web
 )

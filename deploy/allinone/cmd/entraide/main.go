@@ -40,7 +40,8 @@ func main() {
 
 func printWelcome(s allinone.Started) {
 	fmt.Printf("\nEntraide is running: open %s\n", s.WebURL)
-	fmt.Printf("  identity API %s · MongoDB (FerretDB) %s · Kafka (kfake) %v\n", s.IdentityURL, s.MongoURI, s.Brokers)
+	fmt.Printf("  identity API %s · beneficiaries API %s\n", s.IdentityURL, s.BeneficiariesURL)
+	fmt.Printf("  MongoDB (FerretDB) %s · Kafka (kfake) %v\n", s.MongoURI, s.Brokers)
 	if len(s.DemoLogins) > 0 {
 		fmt.Println("\nDemo logins (fictional data; never use these passwords for real data):")
 		w := tabwriter.NewWriter(os.Stdout, 2, 4, 2, ' ', 0)
