@@ -175,6 +175,11 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 	return app, nil
 }
 
+// Routes are the API routes of every module (for the contract test and the docs; the ops endpoints aside).
+func Routes() []string {
+	return person.Routes()
+}
+
 // TopicFor sends audit records to the audit topic (the DPO's trail) and everything else to the beneficiaries
 // topic.
 func TopicFor(e events.Event) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -201,8 +202,9 @@ func (r *Repository) Search(ctx context.Context, tenant string, v Viewer, q Sear
 	case q.IDs != nil:
 		f = bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: q.IDs}}}}
 	default:
-		lo, hi := prefixRange(q.NamePrefix)
-		f = bson.D{{Key: "search_keys", Value: bson.D{{Key: "$elemMatch", Value: bson.D{{Key: "$gte", Value: lo}, {Key: "$lt", Value: hi}}}}}}
+		// An anchored, case-sensitive prefix expression on the folded keys: MongoDB turns it into a bounded scan
+		// of the {tenant, search_keys} index; FerretDB evaluates it (a range with $elemMatch gave wrong matches there).
+		f = bson.D{{Key: "search_keys", Value: bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(q.NamePrefix)}}}}
 	}
 	if vf := visibilityFilter(v); vf != nil {
 		f = bson.D{{Key: "$and", Value: bson.A{f, vf}}}

@@ -65,9 +65,3 @@ func SearchKeys(family, given string) []string {
 func DuplicateKey(family, given string, birth civil.Date) string {
 	return Normalize(family) + "|" + Normalize(given) + "|" + birth.String()
 }
-
-// prefixRange returns the bounds [lo, hi) of the strings starting with prefix, for an index-friendly range query
-// instead of a regular expression.
-func prefixRange(prefix string) (lo, hi string) {
-	return prefix, prefix + "\uffff"
-}
