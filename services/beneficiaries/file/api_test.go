@@ -106,12 +106,12 @@ func TestFileLifecycleAndAccessRules(t *testing.T) {
 	}
 
 	// Journal: a restricted note is for its author and the head; a correction names the note it corrects.
-	normal := e.Call(workerA, "POST", "/v1/files/"+id+"/journal", map[string]any{"text": "Premier entretien.", "date": "2026-01-05"}, "Idempotency-Key: note-1")
+	normal := e.Call(workerA, "POST", "/v1/files/"+id+"/journal", map[string]any{"text": "Premier entretien.", "date": civil.Today().AddDays(-10).String()}, "Idempotency-Key: note-1")
 	restricted := e.Call(workerA, "POST", "/v1/files/"+id+"/journal", map[string]any{"text": "Certificat médical reçu.", "confidentiality": "restricted"})
 	if normal.Status != 201 || restricted.Status != 201 {
 		t.Fatalf("notes: %s / %s", normal.Raw, restricted.Raw)
 	}
-	if a := e.Call(workerA, "POST", "/v1/files/"+id+"/journal", map[string]any{"text": "Premier entretien.", "date": "2026-01-05"}, "Idempotency-Key: note-1"); a.Str("id") != normal.Str("id") {
+	if a := e.Call(workerA, "POST", "/v1/files/"+id+"/journal", map[string]any{"text": "Premier entretien.", "date": civil.Today().AddDays(-10).String()}, "Idempotency-Key: note-1"); a.Str("id") != normal.Str("id") {
 		t.Fatalf("retried note created another: %s", a.Raw)
 	}
 	if a := e.Call(workerA, "POST", "/v1/files/"+id+"/journal", map[string]any{"text": "Correction : entretien du 6.", "corrects": normal.Str("id")}); a.Status != 201 || a.Str("corrects") != normal.Str("id") {
