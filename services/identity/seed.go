@@ -87,12 +87,14 @@ const DemoKBO = "0207.123.407"
 // DemoPlatformAdmin is the demo platform admin's username.
 const DemoPlatformAdmin = "plateforme"
 
-// Login is a username and password SeedDemo made, for the all-in-one to print.
+// Login is a username and password SeedDemo made, for the all-in-one to print, with the user's id so other
+// services' demo data can assign work to them.
 type Login struct {
 	Tenant   string
 	Username string
 	Password string
 	Role     Role
+	UserID   string
 }
 
 // DemoOptions tune SeedDemo; zero values take the defaults.
@@ -109,6 +111,8 @@ var demoUsers = []struct {
 }{
 	{"admin", "Aline Admin", RoleTenantAdmin},
 	{"assistant", "Amélie Assistante", RoleSocialWorker},
+	{"assistant2", "Bart Vermeulen", RoleSocialWorker},
+	{"assistant3", "Fatima El Amrani", RoleSocialWorker},
 	{"chef", "Charles Chef de service", RoleSocialServiceHead},
 	{"membre", "Marie Membre", RoleCommitteeMember},
 	{"secretaire", "Sébastien Secrétaire", RoleCommitteeSecretary},
@@ -118,8 +122,8 @@ var demoUsers = []struct {
 	{"dpo", "Delphine DPO", RoleDPO},
 }
 
-// SeedDemo makes the demo tenant ("demo", "CPAS de Démo", French) with one user per role, and the platform
-// admin, skipping whatever already exists (it is safe at every start). It returns every demo login. The
+// SeedDemo makes the demo tenant ("demo", "CPAS de Démo", French) with one user per role (three social workers,
+// so the beneficiaries demo can spread files over them), and the platform admin, skipping whatever already exists (it is safe at every start). It returns every demo login. The
 // passwords are known to anyone who reads this code: for a local demo, never for real data.
 func SeedDemo(ctx context.Context, db *mongo.Database, opts DemoOptions, argon Argon2Params) ([]Login, error) {
 	if err := EnsureIndexes(ctx, db); err != nil {
@@ -147,7 +151,11 @@ func seedDemo(ctx context.Context, svc Service, opts DemoOptions) ([]Login, erro
 	if _, err := BootstrapPlatformAdmin(ctx, svc, opts.PlatformAdmin, opts.Password); err != nil {
 		return nil, err
 	}
-	logins := []Login{{Tenant: PlatformTenant, Username: opts.PlatformAdmin, Password: opts.Password, Role: RolePlatformAdmin}}
+	admin, _, err := s.users.ByUsername(ctx, PlatformTenant, NormalizeUsername(opts.PlatformAdmin))
+	if err != nil {
+		return nil, err
+	}
+	logins := []Login{{Tenant: PlatformTenant, Username: opts.PlatformAdmin, Password: opts.Password, Role: RolePlatformAdmin, UserID: admin.ID()}}
 	if _, err := s.tenants.ByCode(ctx, DemoTenantCode); errors.Is(err, ErrNotFound) {
 		first := demoUsers[0]
 		_, _, err := s.CreateTenant(ctx, systemActor(PlatformTenant),
@@ -160,17 +168,21 @@ func seedDemo(ctx context.Context, svc Service, opts DemoOptions) ([]Login, erro
 		return nil, err
 	}
 	for _, d := range demoUsers {
-		logins = append(logins, Login{Tenant: DemoTenantCode, Username: d.username, Password: opts.Password, Role: d.role})
-		if _, _, err := s.users.ByUsername(ctx, DemoTenantCode, d.username); err == nil {
-			continue
-		} else if !errors.Is(err, ErrNotFound) {
+		if _, _, err := s.users.ByUsername(ctx, DemoTenantCode, d.username); errors.Is(err, ErrNotFound) {
+			_, err := s.CreateUser(ctx, systemActor(DemoTenantCode), UserInput{Username: d.username, DisplayName: d.name,
+				Email: d.username + "@demo.entraide.invalid", Roles: []string{string(d.role)}, Language: "fr", Password: opts.Password})
+			if err != nil && !isDuplicate(err) {
+				return nil, err
+			}
+		} else if err != nil {
 			return nil, err
 		}
-		_, err := s.CreateUser(ctx, systemActor(DemoTenantCode), UserInput{Username: d.username, DisplayName: d.name,
-			Email: d.username + "@demo.entraide.invalid", Roles: []string{string(d.role)}, Language: "fr", Password: opts.Password})
-		if err != nil && !isDuplicate(err) {
+		// Read back rather than trust the creation: a concurrent start may have made the user.
+		u, _, err := s.users.ByUsername(ctx, DemoTenantCode, d.username)
+		if err != nil {
 			return nil, err
 		}
+		logins = append(logins, Login{Tenant: DemoTenantCode, Username: d.username, Password: opts.Password, Role: d.role, UserID: u.ID()})
 	}
 	return logins, nil
 }

@@ -340,14 +340,14 @@ func TestBootstrapAndSeedAreIdempotent(t *testing.T) {
 			t.Fatalf("second bootstrap: created=%v err=%v", created, err)
 		}
 		logins, err := SeedDemo(context.Background(), e.db, DemoOptions{}, cheapArgon)
-		if err != nil || len(logins) != 10 {
+		if err != nil || len(logins) != 12 {
 			t.Fatalf("seed: %d logins, %v", len(logins), err)
 		}
 	}
 	if n := e.count(CollUsers, bson.D{{Key: "tenant", Value: "platform"}, {Key: "username", Value: "root"}}); n != 1 {
 		t.Fatalf("%d root users", n)
 	}
-	if n := e.count(CollUsers, bson.D{{Key: "tenant", Value: "demo"}}); n != 9 {
+	if n := e.count(CollUsers, bson.D{{Key: "tenant", Value: "demo"}}); n != 11 {
 		t.Fatalf("%d demo users", n)
 	}
 	if n := e.count(CollTenants, bson.D{}); n != 1 {
@@ -358,8 +358,8 @@ func TestBootstrapAndSeedAreIdempotent(t *testing.T) {
 	logins, _ := SeedDemo(context.Background(), e.db, DemoOptions{}, cheapArgon)
 	for _, l := range logins {
 		_, _, u := e.mustLogin(l.Tenant, l.Username, l.Password)
-		if u["roles"].([]any)[0] != string(l.Role) {
-			t.Errorf("%s has roles %v", l.Username, u["roles"])
+		if u["roles"].([]any)[0] != string(l.Role) || u["id"] != l.UserID || l.UserID == "" {
+			t.Errorf("%s has roles %v and id %v, the login says %q", l.Username, u["roles"], u["id"], l.UserID)
 		}
 	}
 }
