@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -177,7 +178,7 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 
 // Routes are the API routes of every module (for the contract test and the docs; the ops endpoints aside).
 func Routes() []string {
-	return person.Routes()
+	return slices.Concat(person.Routes(), file.Routes(), document.Routes())
 }
 
 // TopicFor sends audit records to the audit topic (the DPO's trail) and everything else to the beneficiaries

@@ -288,4 +288,3 @@ func readDLQ(t *testing.T, ctx context.Context, brokers []string, topic string, 
 	}
 	return got
 }
-
