@@ -370,3 +370,30 @@ func TestTeams(t *testing.T) {
 		t.Fatalf("deleted team: %d", a.Status)
 	}
 }
+
+// OpenForRequest (called by the handler of the decisions service's "request registered" events) opens the
+// applicant's file on the first request and returns the same open file on the next ones.
+func TestOpenForRequest(t *testing.T) {
+	e := apitest.New(t, nil)
+	p := e.RegisterPerson(workerA, 1, "Wouters")
+	svc := e.App.Files.Service
+	ctx := context.Background()
+	received := civil.Today().AddDays(-2)
+	first, opened, err := svc.OpenForRequest(ctx, file.RequestOpening{Tenant: "cpas-a", RequestID: "req-1", PersonID: p, ReceivedOn: received, Assignee: workerA.ID})
+	if err != nil || !opened || first.Origin != file.OriginRequest || first.OpenedOn != received || first.Assignee != workerA.ID {
+		t.Fatalf("first request: %+v %v %v", first, opened, err)
+	}
+	second, opened, err := svc.OpenForRequest(ctx, file.RequestOpening{Tenant: "cpas-a", RequestID: "req-2", PersonID: p, ReceivedOn: civil.Today(), Assignee: worker2A.ID})
+	if err != nil || opened || second.ID != first.ID {
+		t.Fatalf("second request: %+v %v %v", second, opened, err)
+	}
+	if _, _, err := svc.OpenForRequest(ctx, file.RequestOpening{Tenant: "cpas-b", RequestID: "req-3", PersonID: p, Assignee: workerB.ID}); err == nil {
+		t.Fatal("opened a file for another tenant's person")
+	}
+	if e.Count(file.CollFiles, nil) != 1 {
+		t.Fatal("more than one file")
+	}
+	if a := e.Call(workerA, "GET", "/v1/files/"+first.ID, nil, purpose); a.Status != 200 || a.Str("origin") != "request" {
+		t.Fatalf("read: %d %s", a.Status, a.Raw)
+	}
+}
