@@ -20,6 +20,7 @@ import (
 	"github.com/entraide/entraide/libs/events"
 	"github.com/entraide/entraide/libs/store"
 	"github.com/entraide/entraide/services/beneficiaries"
+	"github.com/entraide/entraide/services/beneficiaries/demo"
 	"github.com/entraide/entraide/services/identity"
 	"github.com/entraide/entraide/services/web/web"
 )
@@ -117,7 +118,7 @@ func Run(ctx context.Context, opts Options) error {
 
 	var logins []identity.Login
 	if opts.SeedDemo {
-		if logins, err = seedDemo(ctx, idCfg); err != nil {
+		if logins, err = seedDemo(ctx, idCfg, benCfg, logger); err != nil {
 			return err
 		}
 	}
@@ -182,8 +183,9 @@ func Run(ctx context.Context, opts Options) error {
 	return <-errc
 }
 
-// seedDemo makes sure the demo tenant and its users exist and returns their logins.
-func seedDemo(ctx context.Context, cfg identity.Config) ([]identity.Login, error) {
+// seedDemo makes sure the demo tenant and its users exist, fills the demo tenant's registry with fictional
+// beneficiaries on the first start (files spread over the demo social workers), and returns the logins.
+func seedDemo(ctx context.Context, cfg identity.Config, benCfg beneficiaries.Config, logger *slog.Logger) ([]identity.Login, error) {
 	client, db, err := store.Connect(ctx, cfg.MongoURI, cfg.MongoDatabase)
 	if err != nil {
 		return nil, err
@@ -192,6 +194,29 @@ func seedDemo(ctx context.Context, cfg identity.Config) ([]identity.Login, error
 	logins, err := identity.SeedDemo(ctx, db, identity.DemoOptions{Password: cfg.DemoPassword}, cfg.Argon2)
 	if err != nil {
 		return nil, fmt.Errorf("allinone: seed the demo tenant: %w", err)
+	}
+	opts := demo.Options{Tenant: identity.DemoTenantCode}
+	for _, l := range logins {
+		switch {
+		case l.Tenant != identity.DemoTenantCode:
+		case l.Role == identity.RoleSocialServiceHead:
+			opts.Head = l.UserID
+		case l.Role == identity.RoleSocialWorker:
+			opts.Workers = append(opts.Workers, l.UserID)
+		}
+	}
+	benClient, benDB, err := store.Connect(ctx, benCfg.MongoURI, benCfg.MongoDatabase)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = benClient.Disconnect(context.WithoutCancel(ctx)) }()
+	res, err := demo.SeedDemo(ctx, benDB, opts)
+	if err != nil {
+		return nil, fmt.Errorf("allinone: seed the demo beneficiaries: %w", err)
+	}
+	if res.Seeded {
+		logger.Info("demo beneficiaries seeded", "tenant", opts.Tenant, "persons", res.Persons, "files", res.Files,
+			"notes", res.Notes, "documents", res.Documents)
 	}
 	return logins, nil
 }

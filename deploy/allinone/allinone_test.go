@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/entraide/entraide/libs/config"
+	"github.com/entraide/entraide/services/beneficiaries/demo"
 	"github.com/entraide/entraide/services/identity"
 )
 
@@ -66,6 +68,7 @@ func postJSON(t *testing.T, url, token string, body any) (int, map[string]any) {
 	raw, _ := json.Marshal(body)
 	req, _ := http.NewRequest("POST", url, bytes.NewReader(raw))
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Purpose", "case_follow_up")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -84,6 +87,27 @@ func login(t *testing.T, s Started, tenant, username, password string) (int, str
 	status, body := postJSON(t, s.IdentityURL+"/v1/auth/login", "", map[string]any{"tenant": tenant, "username": username, "password": password})
 	token, _ := body["access_token"].(string)
 	return status, token
+}
+
+// demoPersons finds, through the beneficiaries API, the demo persons the user sees: a name search for each demo
+// family name (there is no "list everything" in the registry), counting distinct ids.
+func demoPersons(t *testing.T, s Started, username, password string) map[string]bool {
+	t.Helper()
+	status, token := login(t, s, identity.DemoTenantCode, username, password)
+	if status != 200 || token == "" {
+		t.Fatalf("%s login: %d", username, status)
+	}
+	ids := map[string]bool{}
+	for _, name := range demo.FamilyNames() {
+		status, body := postJSON(t, s.BeneficiariesURL+"/v1/persons/search", token, map[string]any{"query": name, "page_size": 100})
+		if status != 200 {
+			t.Fatalf("search as %s: %d %v", username, status, body)
+		}
+		for _, it := range body["items"].([]any) {
+			ids[it.(map[string]any)["id"].(string)] = true
+		}
+	}
+	return ids
 }
 
 // TestEmbeddedDefaultServesSeedsAndKeepsDataAcrossRestart walks what `make run` promises: the login page is
@@ -124,6 +148,14 @@ func TestEmbeddedDefaultServesSeedsAndKeepsDataAcrossRestart(t *testing.T) {
 	if status != 200 || token == "" {
 		t.Fatalf("demo admin login: %d", status)
 	}
+	// The registry's demo data: the head sees every demo person, a social worker only those of their files.
+	headPersons := demoPersons(t, s, "chef", admin.Password)
+	if len(headPersons) != demo.PersonCount() {
+		t.Fatalf("the head sees %d demo persons, want %d", len(headPersons), demo.PersonCount())
+	}
+	if n := len(demoPersons(t, s, "assistant3", admin.Password)); n == 0 || n >= len(headPersons) {
+		t.Errorf("a social worker sees %d of the %d demo persons", n, len(headPersons))
+	}
 	status, body := postJSON(t, s.IdentityURL+"/v1/users", token, map[string]any{
 		"username": "nouvelle", "display_name": "Nora Nouvelle", "email": "nora@example.org",
 		"roles": []string{"social_worker"}, "language": "nl", "password": "un mot de passe assez long",
@@ -141,5 +173,9 @@ func TestEmbeddedDefaultServesSeedsAndKeepsDataAcrossRestart(t *testing.T) {
 	}
 	if len(s.DemoLogins) != firstLogins {
 		t.Errorf("second start printed %d demo logins", len(s.DemoLogins))
+	}
+	// The second start seeded nothing again: the same persons, no duplicates.
+	if again := demoPersons(t, s, "chef", admin.Password); !maps.Equal(again, headPersons) {
+		t.Errorf("after a restart the head sees %d demo persons, before it %d", len(again), len(headPersons))
 	}
 }

@@ -243,3 +243,31 @@ func teamOf(w int) int {
 	}
 	return 0
 }
+
+// FamilyNames are the distinct family names of the demo persons, for a test to find them all by name search.
+func FamilyNames() []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(n string) {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	for _, c := range cases {
+		add(c.applicant.family)
+		for _, m := range c.members {
+			add(m.family)
+		}
+	}
+	return out
+}
+
+// PersonCount is how many persons SeedDemo registers.
+func PersonCount() int {
+	n := 0
+	for _, c := range cases {
+		n += 1 + len(c.members)
+	}
+	return n
+}

@@ -139,3 +139,19 @@ func TestPNGDecodes(t *testing.T) {
 		t.Errorf("%d bytes: not tiny", len(b))
 	}
 }
+
+func TestFamilyNamesCoverEveryPerson(t *testing.T) {
+	names := FamilyNames()
+	if PersonCount() != 50 || len(names) < 30 {
+		t.Fatalf("%d persons, %d family names", PersonCount(), len(names))
+	}
+	for _, want := range []string{"Müller", "Dupont-Lefèvre", "Van den Broeck", "Çelik", "Nguyễn"} {
+		found := false
+		for _, n := range names {
+			found = found || n == want
+		}
+		if !found {
+			t.Errorf("%s missing from the demo", want)
+		}
+	}
+}
