@@ -1,5 +1,5 @@
 // Package embedded starts the engines of the embedded default inside the calling process: FerretDB (the MongoDB
-// wire protocol on a SQLite backend) and kfake (the Kafka protocol, persisted to disk). `make run` and the tests
+// wire protocol on a SQLite backend, or on a PostgreSQL database for the benchmarks) and kfake (the Kafka protocol, persisted to disk). `make run` and the tests
 // use it so that nothing but Go is needed; production points the services at a real MongoDB replica set and a real
 // Apache Kafka cluster instead (see deploy/).
 package embedded
@@ -40,12 +40,36 @@ func StartMongo(ctx context.Context, dir, addr string, logger *slog.Logger) (*Mo
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	f, err := ferretdb.New(&ferretdb.Config{
+	return startFerretDB(ctx, &ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: addr},
 		Logger:    logger,
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + abs + "/",
 	})
+}
+
+// StartMongoPostgres starts FerretDB with its PostgreSQL backend on the database postgresURL names
+// (postgres://user@host:port/db), listening on addr. FerretDB then pushes simple filters down to PostgreSQL and its
+// indexes become PostgreSQL indexes: the benchmarks measure the registry on it (scripts/postgres.sh runs a
+// throwaway cluster).
+func StartMongoPostgres(ctx context.Context, postgresURL, addr string, logger *slog.Logger) (*Mongo, error) {
+	if postgresURL == "" {
+		return nil, errors.New("embedded mongo: empty PostgreSQL URL")
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return startFerretDB(ctx, &ferretdb.Config{
+		Listener:      ferretdb.ListenerConfig{TCP: addr},
+		Logger:        logger,
+		Handler:       "postgresql",
+		PostgreSQLURL: postgresURL,
+	})
+}
+
+// startFerretDB runs FerretDB with cfg until Close and returns once it accepts connections.
+func startFerretDB(ctx context.Context, cfg *ferretdb.Config) (*Mongo, error) {
+	f, err := ferretdb.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("embedded mongo: %w", err)
 	}
