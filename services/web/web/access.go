@@ -30,6 +30,10 @@ type navEntry struct {
 // navEntries are the pages the navigation may show, in order. Only those the user may open are shown.
 var navEntries = []navEntry{
 	{Route: "/", Label: "nav.home", Description: "nav.home.description"},
+	{Route: "/caseload", Label: "nav.caseload", Description: "nav.caseload.description"},
+	{Route: "/persons", Label: "nav.persons", Description: "nav.persons.description"},
+	{Route: "/persons/new", Label: "nav.persons_new", Description: "nav.persons_new.description"},
+	{Route: "/teams", Label: "nav.teams", Description: "nav.teams.description"},
 	{Route: "/users", Label: "nav.users", Description: "nav.users.description"},
 	{Route: "/tenants", Label: "nav.tenants", Description: "nav.tenants.description"},
 	{Route: "/account", Label: "nav.account", Description: "nav.account.description"},

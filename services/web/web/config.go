@@ -22,6 +22,14 @@ type Config struct {
 	DemoPassword string
 	// IdentityURL is the base URL of the identity service's HTTP API.
 	IdentityURL string
+	// BeneficiariesURL is the base URL of the beneficiaries service's HTTP API (the registry pages).
+	BeneficiariesURL string
+	// BeneficiariesTimeout bounds each call to the beneficiaries service, except the transfer of a document's
+	// content (uploads and downloads run as long as the browser sends or reads).
+	BeneficiariesTimeout time.Duration
+	// DocumentMaxBytes is the largest document the upload form accepts (the beneficiaries service's own limit,
+	// same variable): a larger file is refused while it streams, before the service stores anything.
+	DocumentMaxBytes int64
 	// MongoURI and MongoDatabase locate the web_sessions collection.
 	MongoURI      string
 	MongoDatabase string
@@ -50,6 +58,11 @@ func LoadConfig(r *config.Reader) (Config, error) {
 	c := Config{
 		HTTPAddr:         r.String("WEB_HTTP_ADDR", ":8080", "address the web front end listens on"),
 		IdentityURL:      r.String("IDENTITY_URL", "http://127.0.0.1:8081", "base URL of the identity service's HTTP API"),
+		BeneficiariesURL: r.String("BENEFICIARIES_URL", "http://127.0.0.1:8082", "base URL of the beneficiaries service's HTTP API"),
+		BeneficiariesTimeout: r.Duration("WEB_BENEFICIARIES_TIMEOUT", 10*time.Second,
+			"time limit of each call to the beneficiaries service (document uploads and downloads excepted)"),
+		DocumentMaxBytes: int64(r.Int("BENEFICIARIES_DOCUMENT_MAX_BYTES", 20<<20,
+			"largest document upload accepted, in bytes (the beneficiaries service reads the same variable)")),
 		MongoURI:         r.Secret("MONGO_URI", "mongodb://127.0.0.1:27017", "MongoDB connection string (sessions are kept in web_sessions)"),
 		MongoDatabase:    r.String("MONGO_DATABASE", "entraide", "MongoDB database of the web front end's sessions"),
 		CookieSecure:     r.Bool("WEB_COOKIE_SECURE", false, "mark cookies Secure and send HSTS even over plain HTTP (set behind a TLS-terminating proxy)"),
@@ -68,6 +81,15 @@ func LoadConfig(r *config.Reader) (Config, error) {
 	}
 	if u, perr := url.Parse(c.IdentityURL); perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("IDENTITY_URL: %q is not an http(s) URL", c.IdentityURL))
+	}
+	if u, perr := url.Parse(c.BeneficiariesURL); perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("BENEFICIARIES_URL: %q is not an http(s) URL", c.BeneficiariesURL))
+	}
+	if c.BeneficiariesTimeout <= 0 {
+		errs = append(errs, errors.New("WEB_BENEFICIARIES_TIMEOUT must be positive"))
+	}
+	if c.DocumentMaxBytes < 1<<10 {
+		errs = append(errs, errors.New("BENEFICIARIES_DOCUMENT_MAX_BYTES must be at least 1024"))
 	}
 	if c.SessionIdle <= 0 || c.SessionMax <= 0 || c.SessionIdle > c.SessionMax {
 		errs = append(errs, errors.New("WEB_SESSION_IDLE and WEB_SESSION_MAX must be positive, idle at most max"))

@@ -18,7 +18,8 @@ import (
 
 // testConfig is a configuration for handler tests against an identity service at identityURL.
 func testConfig(identityURL string) Config {
-	return Config{IdentityURL: identityURL, SessionIdle: 30 * time.Minute, SessionMax: 8 * time.Hour,
+	return Config{IdentityURL: identityURL, BeneficiariesURL: "http://127.0.0.1:9", BeneficiariesTimeout: 5 * time.Second,
+		DocumentMaxBytes: 20 << 20, SessionIdle: 30 * time.Minute, SessionMax: 8 * time.Hour,
 		RefreshMargin: 2 * time.Minute, IdentityTimeout: 5 * time.Second, ShutdownGrace: time.Second}
 }
 

@@ -102,13 +102,16 @@ type NewTenantAdm struct {
 // ErrIdentityUnavailable wraps failures to reach the identity service or its 5xx answers.
 var ErrIdentityUnavailable = errors.New("identity service unavailable")
 
-// APIError is a 4xx problem+json answer of the identity service.
+// APIError is a 4xx problem+json answer of a service (identity, beneficiaries).
 type APIError struct {
 	Status int
 	// Type is the problem type URI ("urn:entraide:problem:invalid-credentials").
 	Type   string
 	Title  string
+	Detail string
 	Fields []APIFieldError
+	// Extra holds the problem's extension members (file_numbers, candidates, current_version…).
+	Extra map[string]json.RawMessage
 	// RetryAfter is set on 429 answers.
 	RetryAfter time.Duration
 }
@@ -120,12 +123,12 @@ type APIFieldError struct {
 	Message string `json:"message"`
 }
 
-func (e *APIError) Error() string { return fmt.Sprintf("identity: %d %s", e.Status, e.Type) }
+func (e *APIError) Error() string { return fmt.Sprintf("api: %d %s", e.Status, e.Type) }
 
 // Slug is the problem type without its URN prefix ("invalid-credentials").
 func (e *APIError) Slug() string { return strings.TrimPrefix(e.Type, "urn:entraide:problem:") }
 
-// apiStatus returns the status of an identity API error, or 0.
+// apiStatus returns the status of a service's API error, or 0.
 func apiStatus(err error) int {
 	var ae *APIError
 	if errors.As(err, &ae) {
@@ -146,6 +149,12 @@ type call struct {
 }
 
 func (c *IdentityClient) do(ctx context.Context, cl call, method, path string, in, out any) (http.Header, error) {
+	return doJSON(ctx, c.http, c.base, ErrIdentityUnavailable, cl, method, path, in, out)
+}
+
+// doJSON calls a service's JSON API: in (when not nil) is the JSON body, out receives a 2xx answer's JSON. A
+// 4xx answer is an *APIError; a failure to reach the service or its 5xx answer wraps unavailable.
+func doJSON(ctx context.Context, hc *http.Client, base string, unavailable error, cl call, method, path string, in, out any) (http.Header, error) {
 	var body io.Reader
 	if in != nil {
 		raw, err := json.Marshal(in)
@@ -154,16 +163,42 @@ func (c *IdentityClient) do(ctx context.Context, cl call, method, path string, i
 		}
 		body = bytes.NewReader(raw)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	req, err := http.NewRequestWithContext(ctx, method, base+path, body)
 	if err != nil {
 		return nil, err
 	}
-	for k, vs := range cl.header {
-		req.Header[k] = vs
-	}
+	cl.apply(req)
 	req.Header.Set("Accept", "application/json, application/problem+json")
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s %s: %v", unavailable, method, routeOf(path), errWithoutURL(err))
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(res.Body, 4<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%w: read answer: %v", unavailable, err)
+	}
+	switch {
+	case res.StatusCode >= 500:
+		return nil, fmt.Errorf("%w: %s %s answered %d", unavailable, method, routeOf(path), res.StatusCode)
+	case res.StatusCode >= 400:
+		return res.Header, decodeProblem(res, raw)
+	}
+	if out != nil && res.StatusCode != http.StatusNoContent {
+		if err := json.Unmarshal(raw, out); err != nil {
+			return nil, fmt.Errorf("%w: %s %s: undecodable answer: %v", unavailable, method, routeOf(path), err)
+		}
+	}
+	return res.Header, nil
+}
+
+// apply sets the headers of a call on a request: extra headers, language, token, request id, client address.
+func (cl call) apply(req *http.Request) {
+	for k, vs := range cl.header {
+		req.Header[k] = vs
 	}
 	if cl.lang != "" {
 		req.Header.Set("Accept-Language", cl.lang)
@@ -177,27 +212,6 @@ func (c *IdentityClient) do(ctx context.Context, cl call, method, path string, i
 	if cl.clientAddr != "" {
 		req.Header.Set("X-Forwarded-For", cl.clientAddr)
 	}
-	res, err := c.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s %s: %v", ErrIdentityUnavailable, method, routeOf(path), errWithoutURL(err))
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(res.Body, 4<<20))
-	if err != nil {
-		return nil, fmt.Errorf("%w: read answer: %v", ErrIdentityUnavailable, err)
-	}
-	switch {
-	case res.StatusCode >= 500:
-		return nil, fmt.Errorf("%w: %s %s answered %d", ErrIdentityUnavailable, method, routeOf(path), res.StatusCode)
-	case res.StatusCode >= 400:
-		return res.Header, decodeProblem(res, raw)
-	}
-	if out != nil && res.StatusCode != http.StatusNoContent {
-		if err := json.Unmarshal(raw, out); err != nil {
-			return nil, fmt.Errorf("%w: %s %s: undecodable answer: %v", ErrIdentityUnavailable, method, routeOf(path), err)
-		}
-	}
-	return res.Header, nil
 }
 
 // errWithoutURL drops the URL from a transport error: it may hold a search term.
@@ -223,10 +237,12 @@ func decodeProblem(res *http.Response, raw []byte) error {
 	var doc struct {
 		Type   string          `json:"type"`
 		Title  string          `json:"title"`
+		Detail string          `json:"detail"`
 		Errors []APIFieldError `json:"errors"`
 	}
 	_ = json.Unmarshal(raw, &doc)
-	e := &APIError{Status: res.StatusCode, Type: doc.Type, Title: doc.Title, Fields: doc.Errors}
+	e := &APIError{Status: res.StatusCode, Type: doc.Type, Title: doc.Title, Detail: doc.Detail, Fields: doc.Errors}
+	_ = json.Unmarshal(raw, &e.Extra)
 	if s := res.Header.Get("Retry-After"); s != "" {
 		if n, err := strconv.Atoi(s); err == nil && n >= 0 {
 			e.RetryAfter = time.Duration(n) * time.Second

@@ -60,6 +60,8 @@ type view struct {
 	LangLinks []langLink
 	Form      *form
 	Data      any
+	// authorize answers Can (the actions a page offers).
+	authorize Authorizer
 }
 
 type langLink struct {
@@ -280,6 +282,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		v.Flash = s.takeFlash(w, r, v.Lang)
 	}
 	v.LangLinks = langLinks(r, v.Lang)
+	v.authorize = s.authorize
 	if v.Session != nil {
 		v.Nav = s.authorize.navFor(v.Session)
 		if v.CSRF == "" {

@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"mime"
+	"mime/multipart"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -22,6 +26,8 @@ type Server struct {
 	cfg       Config
 	log       *slog.Logger
 	identity  *IdentityClient
+	registry  *BeneficiariesClient
+	directory *Directory
 	sessions  *SessionStore
 	refresher *refresher
 	loginCSRF loginCSRF
@@ -62,8 +68,19 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 		return nil, fmt.Errorf("session indexes: %w", err)
 	}
 	identity := NewIdentityClient(cfg.IdentityURL, cfg.IdentityTimeout)
+	directory := NewDirectory(d.DB)
+	if err := directory.EnsureIndexes(ctx); err != nil {
+		return nil, fmt.Errorf("directory indexes: %w", err)
+	}
+	if cfg.BeneficiariesTimeout <= 0 {
+		cfg.BeneficiariesTimeout = 10 * time.Second
+	}
+	if cfg.DocumentMaxBytes <= 0 {
+		cfg.DocumentMaxBytes = 20 << 20
+	}
 	s := &Server{
 		cfg: cfg, log: d.Logger, identity: identity, sessions: store, loginCSRF: loginCSRF{key: key},
+		registry: NewBeneficiariesClient(cfg.BeneficiariesURL, cfg.BeneficiariesTimeout), directory: directory,
 		refresher: &refresher{store: store, identity: identity, margin: cfg.RefreshMargin,
 			lockFor: cfg.IdentityTimeout + 5*time.Second, poll: 100 * time.Millisecond},
 		authorize: d.Authorize, pages: pg,
@@ -81,7 +98,7 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 		httpkit.AccessLog("web", d.Logger, d.Registry),
 		s.recoverHTML(),
 		securityHeaders(s.secure),
-		httpkit.BodyLimit(1<<20),
+		s.bodyLimit(1<<20),
 	)
 	return s, nil
 }
@@ -127,6 +144,39 @@ func (s *Server) routes(rt *httpkit.Router) {
 	handle("POST /tenants/new", s.page(s.createTenant))
 	handle("GET /tenants/{id}", s.page(s.tenantPage))
 
+	// The beneficiary registry (social workers and their head); pages_caseload.go, pages_persons.go,
+	// pages_files.go, pages_teams.go.
+	handle("GET /caseload", s.page(s.caseloadPage))
+	handle("POST /tasks/{id}/done", s.page(s.completeTask))
+	handle("GET /persons", s.page(s.personsPage))
+	handle("POST /persons", s.page(s.searchPersons))
+	handle("GET /persons/new", s.page(s.newPersonPage))
+	handle("POST /persons/new", s.page(s.registerPerson))
+	handle("GET /persons/{id}", s.page(s.personPage))
+	handle("POST /persons/{id}/purpose", s.page(s.setPurpose))
+	handle("POST /persons/{id}/bank-accounts", s.page(s.addBankAccount))
+	handle("POST /persons/{id}/bank-accounts/{account}/activate", s.page(s.activateBankAccount))
+	handle("GET /persons/{id}/household", s.page(s.householdPage))
+	handle("POST /persons/{id}/household", s.page(s.searchHousehold))
+	handle("POST /persons/{id}/household/members", s.page(s.addHouseholdMember))
+	handle("POST /persons/{id}/household/removal", s.page(s.removeHouseholdMember))
+	handle("POST /persons/{id}/files", s.page(s.openFile))
+	handle("GET /persons/{id}/files/{file}", s.page(s.filePage))
+	handle("POST /persons/{id}/files/{file}/journal", s.page(s.addNote))
+	handle("POST /persons/{id}/files/{file}/documents", s.multipartPage(s.uploadDocument))
+	handle("GET /persons/{id}/files/{file}/closure", s.page(s.closeFilePage))
+	handle("POST /persons/{id}/files/{file}/closure", s.page(s.closeFile))
+	handle("GET /persons/{id}/files/{file}/assignment", s.page(s.reassignPage))
+	handle("POST /persons/{id}/files/{file}/assignment", s.page(s.reassign))
+	handle("GET /persons/{id}/documents/{doc}", s.page(s.downloadDocument))
+	handle("GET /persons/{id}/documents/{doc}/removal", s.page(s.removeDocumentPage))
+	handle("POST /persons/{id}/documents/{doc}/removal", s.page(s.removeDocument))
+	handle("GET /teams", s.page(s.teamsPage))
+	handle("GET /teams/new", s.page(s.newTeamPage))
+	handle("POST /teams/new", s.page(s.createTeam))
+	handle("GET /teams/{id}", s.page(s.teamPage))
+	handle("POST /teams/{id}", s.page(s.updateTeam))
+
 	// Anything else is an HTML 404 page rather than the API's problem+json.
 	handle("/", http.HandlerFunc(s.notFound))
 }
@@ -157,17 +207,99 @@ func (s *Server) signedIn(h pageHandler) http.Handler {
 			return
 		}
 		if r.Method == http.MethodPost {
-			if err := r.ParseForm(); err != nil || !tokensEqual(r.PostFormValue(CSRFField), sessionCSRFToken(sess)) {
+			if isMultipart(r) || r.ParseForm() != nil || !tokensEqual(r.PostFormValue(CSRFField), sessionCSRFToken(sess)) {
+				// A multipart body is read only by multipartPage's handlers, which check the token first.
 				s.forbidden(w, r, sess, "error.csrf.message")
 				return
 			}
 		}
-		if err := s.sessions.Touch(r.Context(), sess); err != nil {
-			s.log.WarnContext(r.Context(), "session touch failed", "request_id", httpkit.RequestID(r.Context()), "error", err)
-		}
+		s.touch(r, sess)
 		h(w, r, sess)
 	})
 }
+
+func (s *Server) touch(r *http.Request, sess *Session) {
+	if err := s.sessions.Touch(r.Context(), sess); err != nil {
+		s.log.WarnContext(r.Context(), "session touch failed", "request_id", httpkit.RequestID(r.Context()), "error", err)
+	}
+}
+
+func isMultipart(r *http.Request) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return mt == "multipart/form-data"
+}
+
+// multipartHandler serves a multipart form (a document upload) part by part: its content is streamed, never
+// held whole in memory nor written to a temporary file.
+type multipartHandler func(w http.ResponseWriter, r *http.Request, sess *Session, mr *multipart.Reader)
+
+// multipartPage guards a multipart POST like page does: a live session, the policy's permission, and the CSRF
+// token, which must be the form's first part (the hidden input comes first in the form), before anything else is
+// read.
+func (s *Server) multipartPage(h multipartHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sess, err := s.currentSession(r)
+		if err != nil {
+			s.sessionFailed(w, r, err)
+			return
+		}
+		mr, err := r.MultipartReader()
+		if err != nil {
+			s.forbidden(w, r, sess, "error.csrf.message")
+			return
+		}
+		token, ok := readSmallPart(mr, CSRFField)
+		if !ok || !tokensEqual(token, sessionCSRFToken(sess)) {
+			s.forbidden(w, r, sess, "error.csrf.message")
+			return
+		}
+		route, _ := httpkit.RouteFrom(r.Context())
+		if !s.authorize(sess.Tenant, sess.Roles(), route.Method, routeTemplate(r)) {
+			s.forbidden(w, r, sess, "error.forbidden.message")
+			return
+		}
+		s.touch(r, sess)
+		h(w, r, sess, mr)
+	})
+}
+
+// readSmallPart reads the next part of a multipart form, which must be the field name, up to 1 KiB.
+func readSmallPart(mr *multipart.Reader, name string) (string, bool) {
+	p, err := mr.NextPart()
+	if err != nil || p.FormName() != name || p.FileName() != "" {
+		return "", false
+	}
+	defer p.Close()
+	b, err := io.ReadAll(io.LimitReader(p, 1<<10))
+	if err != nil {
+		return "", false
+	}
+	return string(b), true
+}
+
+// uploadRoute matches the path of a document upload, whose body may be as large as a document.
+var uploadRoute = regexp.MustCompile(`^/persons/[^/]+/files/[^/]+/documents$`)
+
+// bodyLimit bounds request bodies: max for every form, the document size (plus room for the form's other
+// fields and a rest the upload handler drains to answer a too-large file cleanly) for an upload.
+func (s *Server) bodyLimit(max int64) httpkit.Middleware {
+	forms := httpkit.BodyLimit(max)
+	return func(next http.Handler) http.Handler {
+		limited := forms(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost && uploadRoute.MatchString(r.URL.Path) {
+				r.Body = http.MaxBytesReader(w, r.Body, s.uploadBodyMax())
+				next.ServeHTTP(w, r)
+				return
+			}
+			limited.ServeHTTP(w, r)
+		})
+	}
+}
+
+// uploadBodyMax is the most an upload request may send: a too-large file is drained up to this bound so that the
+// browser receives the form with its error rather than a reset connection.
+func (s *Server) uploadBodyMax() int64 { return 4*s.cfg.DocumentMaxBytes + 1<<20 }
 
 // currentSession loads the request's session and makes sure its access token is fresh.
 func (s *Server) currentSession(r *http.Request) (*Session, error) {
@@ -226,7 +358,7 @@ func (s *Server) apiFailed(w http.ResponseWriter, r *http.Request, sess *Session
 	case http.StatusNotFound:
 		s.errorPage(w, r, sess, http.StatusNotFound, "error.notfound.title", "error.notfound.message")
 	case 0:
-		if errors.Is(err, ErrIdentityUnavailable) {
+		if errors.Is(err, ErrIdentityUnavailable) || errors.Is(err, ErrBeneficiariesUnavailable) {
 			s.unavailable(w, r, sess, err)
 			return
 		}

@@ -61,6 +61,12 @@ type sessionSecrets struct {
 	Language       string    `json:"l"`
 	// UserSearch is the last user search typed by a tenant admin: kept here so it never travels in a URL.
 	UserSearch string `json:"us,omitempty"`
+	// PersonSearch is the last person search of a social worker; HouseholdSearch the last search of a person to
+	// add to a household. Like UserSearch, they never travel in a URL.
+	PersonSearch    string `json:"ps,omitempty"`
+	HouseholdSearch string `json:"hs,omitempty"`
+	// Purposes are the declared purposes of consultation chosen per person (person id → purpose code).
+	Purposes map[string]string `json:"pu,omitempty"`
 }
 
 // The user's profile, as read by handlers and templates.
@@ -71,6 +77,8 @@ func (s *Session) Roles() []string          { return s.secrets.Roles }
 func (s *Session) Language() string         { return s.secrets.Language }
 func (s *Session) AccessToken() string      { return s.secrets.AccessToken }
 func (s *Session) UserSearch() string       { return s.secrets.UserSearch }
+func (s *Session) PersonSearch() string     { return s.secrets.PersonSearch }
+func (s *Session) HouseholdSearch() string  { return s.secrets.HouseholdSearch }
 func (s *Session) AccessExpires() time.Time { return s.secrets.AccessExpires }
 
 type sessionDoc struct {
@@ -276,8 +284,44 @@ func (st *SessionStore) save(ctx context.Context, s *Session) error {
 
 // SetUserSearch remembers a tenant admin's user search in the session.
 func (st *SessionStore) SetUserSearch(ctx context.Context, s *Session, q string) error {
+	return st.update(ctx, s, func(v *sessionSecrets) { v.UserSearch = q })
+}
+
+// SetPersonSearch remembers a person search in the session.
+func (st *SessionStore) SetPersonSearch(ctx context.Context, s *Session, q string) error {
+	return st.update(ctx, s, func(v *sessionSecrets) { v.PersonSearch = q })
+}
+
+// SetHouseholdSearch remembers the search of a person to add to a household.
+func (st *SessionStore) SetHouseholdSearch(ctx context.Context, s *Session, q string) error {
+	return st.update(ctx, s, func(v *sessionSecrets) { v.HouseholdSearch = q })
+}
+
+// maxPurposes bounds the purposes a session remembers (the oldest choices go first).
+const maxPurposes = 50
+
+// Purpose is the declared purpose of consulting a person in this session; the default is case_follow_up.
+func (s *Session) Purpose(personID string) string {
+	if p := s.secrets.Purposes[personID]; validPurpose(p) {
+		return p
+	}
+	return Purposes[0]
+}
+
+// SetPurpose remembers the declared purpose of consulting a person.
+func (st *SessionStore) SetPurpose(ctx context.Context, s *Session, personID, purpose string) error {
+	return st.update(ctx, s, func(v *sessionSecrets) {
+		if v.Purposes == nil || len(v.Purposes) >= maxPurposes {
+			v.Purposes = map[string]string{}
+		}
+		v.Purposes[personID] = purpose
+	})
+}
+
+// update applies fn to the session's secrets and saves them, retrying over a concurrent change of the session.
+func (st *SessionStore) update(ctx context.Context, s *Session, fn func(*sessionSecrets)) error {
 	for range 3 {
-		s.secrets.UserSearch = q
+		fn(&s.secrets)
 		err := st.save(ctx, s)
 		if !errors.Is(err, errStaleSession) {
 			return err
