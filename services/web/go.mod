@@ -5,8 +5,10 @@ go 1.26.0
 require (
 	github.com/casbin/casbin/v2 v2.135.0
 	github.com/chromedp/chromedp v0.23.1
+	github.com/entraide/entraide/api v0.0.0-00010101000000-000000000000
 	github.com/entraide/entraide/libs v0.0.0-00010101000000-000000000000
 	github.com/entraide/entraide/libs/embedded v0.0.0-00010101000000-000000000000
+	github.com/entraide/entraide/services/beneficiaries v0.0.0-00010101000000-000000000000
 	github.com/entraide/entraide/services/identity v0.0.0-00010101000000-000000000000
 	github.com/prometheus/client_golang v1.25.0
 	go.mongodb.org/mongo-driver/v2 v2.10.0
@@ -25,7 +27,6 @@ require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/chromedp/cdproto v0.160.1 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
-	github.com/entraide/entraide/api v0.0.0-00010101000000-000000000000 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/go-kit/kit v0.13.0 // indirect
 	github.com/go-kit/log v0.2.0 // indirect
@@ -93,5 +94,6 @@ replace (
 	github.com/entraide/entraide/api => ../../api
 	github.com/entraide/entraide/libs => ../../libs
 	github.com/entraide/entraide/libs/embedded => ../../libs/embedded
+	github.com/entraide/entraide/services/beneficiaries => ../beneficiaries
 	github.com/entraide/entraide/services/identity => ../identity
 )
