@@ -76,9 +76,7 @@ func (s *Server) renderTeam(w http.ResponseWriter, r *http.Request, sess *Sessio
 // teamInput reads the team form: the name, the members checked and the ids typed (one per line or comma).
 func teamInput(r *http.Request) url.Values {
 	members := append([]string(nil), r.PostForm["members"]...)
-	for _, id := range strings.FieldsFunc(r.PostFormValue("others"), func(c rune) bool { return c == ',' || c == '\n' || c == '\r' || c == ' ' }) {
-		members = append(members, id)
-	}
+	members = append(members, strings.FieldsFunc(r.PostFormValue("others"), func(c rune) bool { return c == ',' || c == '\n' || c == '\r' || c == ' ' })...)
 	seen := map[string]bool{}
 	var out []string
 	for _, m := range members {
