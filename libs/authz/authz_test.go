@@ -31,6 +31,7 @@ var expected = map[string][]string{
 	"POST /v1/users/{id}/disable":  {"tenant_admin"},
 	"POST /v1/users/{id}/enable":   {"tenant_admin"},
 	"POST /v1/users/{id}/password": {"tenant_admin"},
+	"GET /v1/staff":                {"social_worker", "social_service_head", "tenant_admin"},
 	"GET /v1/tenants":              {"platform_admin"},
 	"POST /v1/tenants":             {"platform_admin"},
 	"GET /v1/tenants/{id}":         {"platform_admin"},

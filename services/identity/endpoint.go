@@ -16,6 +16,7 @@ type Endpoints struct {
 	Login, Refresh, Logout                       endpoint.Endpoint
 	Me, ChangeOwnPassword, Roles                 endpoint.Endpoint
 	ListUsers, CreateUser, GetUser, SetUserRoles endpoint.Endpoint
+	ListStaff                                    endpoint.Endpoint
 	DisableUser, EnableUser, ResetPassword       endpoint.Endpoint
 	ListTenants, CreateTenant, GetTenant         endpoint.Endpoint
 }
@@ -30,6 +31,7 @@ func MakeEndpoints(s Service, protect endpoint.Middleware) Endpoints {
 		ChangeOwnPassword: protect(makeChangeOwnPassword(s)),
 		Roles:             protect(makeRoles(s)),
 		ListUsers:         protect(makeListUsers(s)),
+		ListStaff:         protect(makeListStaff(s)),
 		CreateUser:        protect(makeCreateUser(s)),
 		GetUser:           protect(makeGetUser(s)),
 		SetUserRoles:      protect(makeSetUserRoles(s)),
@@ -197,6 +199,16 @@ func makeListUsers(s Service) endpoint.Endpoint {
 			return nil, err
 		}
 		return s.ListUsers(ctx, a, request.(PageQuery))
+	}
+}
+
+func makeListStaff(s Service) endpoint.Endpoint {
+	return func(ctx context.Context, request any) (any, error) {
+		a, err := actorFrom(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return s.ListStaff(ctx, a, request.(StaffQuery))
 	}
 }
 

@@ -73,6 +73,11 @@ func (m *instrumentingService) ListUsers(ctx context.Context, a Actor, q PageQue
 	return m.next.ListUsers(ctx, a, q)
 }
 
+func (m *instrumentingService) ListStaff(ctx context.Context, a Actor, q StaffQuery) (p Page[StaffMember], err error) {
+	defer func(b time.Time) { m.observe("list_staff", b, err) }(time.Now())
+	return m.next.ListStaff(ctx, a, q)
+}
+
 func (m *instrumentingService) CreateUser(ctx context.Context, a Actor, in UserInput) (v UserView, err error) {
 	defer func(b time.Time) { m.observe("create_user", b, err) }(time.Now())
 	return m.next.CreateUser(ctx, a, in)

@@ -68,6 +68,11 @@ func (l *loggingService) ListUsers(ctx context.Context, a Actor, q PageQuery) (p
 	return l.next.ListUsers(ctx, a, q)
 }
 
+func (l *loggingService) ListStaff(ctx context.Context, a Actor, q StaffQuery) (p Page[StaffMember], err error) {
+	defer func(b time.Time) { l.log(ctx, "list_staff", a.Tenant, b, err) }(time.Now())
+	return l.next.ListStaff(ctx, a, q)
+}
+
 func (l *loggingService) CreateUser(ctx context.Context, a Actor, in UserInput) (v UserView, err error) {
 	defer func(b time.Time) { l.log(ctx, "create_user", a.Tenant, b, err) }(time.Now())
 	return l.next.CreateUser(ctx, a, in)

@@ -36,6 +36,7 @@ func EnsureIndexes(ctx context.Context, db *mongo.Database) error {
 	for coll, models := range map[string][]mongo.IndexModel{
 		CollUsers: {
 			{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "username", Value: 1}}, Options: options.Index().SetUnique(true).SetName("tenant_username_unique")},
+			{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "display_name", Value: 1}, {Key: "_id", Value: 1}}, Options: options.Index().SetName("tenant_display_name")},
 		},
 		CollTenants: {
 			{Keys: bson.D{{Key: "code", Value: 1}}, Options: options.Index().SetUnique(true).SetName("code_unique")},
@@ -177,6 +178,48 @@ func (s *UserStore) List(ctx context.Context, tenant string, q PageQuery) ([]*Us
 		users[i], versions[i] = userFromState(d.ID, d.Tenant, d.State), d.Version
 	}
 	return users, versions, total, nil
+}
+
+// Staff returns one page of tenant's staff directory sorted by display name (then id, for a stable order), holders
+// of role only when role is not empty, and the total. Only the directory's fields are read from the database.
+func (s *UserStore) Staff(ctx context.Context, tenant, role string, page, size int) ([]StaffMember, int64, error) {
+	scope, err := store.NewTenanted(s.repo.Collection(), tenant)
+	if err != nil {
+		return nil, 0, err
+	}
+	f := bson.D{}
+	if role != "" {
+		// Equality with an array field matches documents whose array holds the value.
+		f = bson.D{{Key: "roles", Value: role}}
+	}
+	total, err := scope.Count(ctx, f)
+	if err != nil {
+		return nil, 0, fmt.Errorf("identity: count staff: %w", err)
+	}
+	cur, err := scope.Find(ctx, f, options.Find().SetSort(bson.D{{Key: "display_name", Value: 1}, {Key: "_id", Value: 1}}).
+		SetSkip(int64((page-1)*size)).SetLimit(int64(size)).
+		SetProjection(bson.D{{Key: "display_name", Value: 1}, {Key: "roles", Value: 1}, {Key: "disabled", Value: 1}}))
+	if err != nil {
+		return nil, 0, fmt.Errorf("identity: list staff: %w", err)
+	}
+	var docs []struct {
+		ID          string   `bson:"_id"`
+		DisplayName string   `bson:"display_name"`
+		Roles       []string `bson:"roles"`
+		Disabled    bool     `bson:"disabled"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, 0, fmt.Errorf("identity: list staff: %w", err)
+	}
+	out := make([]StaffMember, len(docs))
+	for i, d := range docs {
+		roles := d.Roles
+		if roles == nil {
+			roles = []string{}
+		}
+		out[i] = StaffMember{ID: d.ID, DisplayName: d.DisplayName, Roles: roles, Disabled: d.Disabled}
+	}
+	return out, total, nil
 }
 
 // Update loads a user of tenant, lets fn change it and return the events of the change, and saves both in one

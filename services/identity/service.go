@@ -27,6 +27,7 @@ type Service interface {
 	Roles(ctx context.Context) []Role
 
 	ListUsers(ctx context.Context, actor Actor, q PageQuery) (Page[UserView], error)
+	ListStaff(ctx context.Context, actor Actor, q StaffQuery) (Page[StaffMember], error)
 	CreateUser(ctx context.Context, actor Actor, in UserInput) (UserView, error)
 	GetUser(ctx context.Context, actor Actor, id string) (UserView, error)
 	SetUserRoles(ctx context.Context, actor Actor, id string, version int64, roles []string) (UserView, error)
@@ -77,6 +78,22 @@ type UserView struct {
 	Disabled    bool      `json:"disabled"`
 	CreatedAt   time.Time `json:"created_at"`
 	Version     int64     `json:"version"`
+}
+
+// StaffMember is a colleague as the staff directory shows them to the social service: enough to name them and to
+// choose them (a team member, an assignee), nothing more. No username (half of a login) and no e-mail.
+type StaffMember struct {
+	ID          string   `json:"id"`
+	DisplayName string   `json:"display_name"`
+	Roles       []string `json:"roles"`
+	Disabled    bool     `json:"disabled"`
+}
+
+// StaffQuery asks for one page of the staff directory, optionally only the holders of Role.
+type StaffQuery struct {
+	Role     string
+	Page     int
+	PageSize int
 }
 
 // TenantView is a tenant as the API shows it.
@@ -498,6 +515,28 @@ func (s *service) ListUsers(ctx context.Context, actor Actor, q PageQuery) (Page
 		p.Items = append(p.Items, s.view(ctx, u, versions[i]))
 	}
 	return p, nil
+}
+
+// ListStaff is the staff directory of the actor's tenant, by display name. The social service names colleagues by
+// user id (assignees, team members, note authors) and chooses among them; tenant admins keep the full user list.
+func (s *service) ListStaff(ctx context.Context, actor Actor, q StaffQuery) (Page[StaffMember], error) {
+	pq, err := normalizePage(PageQuery{Page: q.Page, PageSize: q.PageSize})
+	var fields problem.Fields
+	var pe *problem.Error
+	if errors.As(err, &pe) {
+		fields = append(fields, pe.Fields...)
+	}
+	if q.Role != "" && !assignable(Role(q.Role)) {
+		fields.Add("role", "invalid_choice")
+	}
+	if err := fields.Err(); err != nil {
+		return Page[StaffMember]{}, err
+	}
+	items, total, err := s.users.Staff(ctx, actor.Tenant, q.Role, pq.Page, pq.PageSize)
+	if err != nil {
+		return Page[StaffMember]{}, err
+	}
+	return Page[StaffMember]{Items: items, Total: total, Page: pq.Page, PageSize: pq.PageSize}, nil
 }
 
 func (s *service) CreateUser(ctx context.Context, actor Actor, in UserInput) (UserView, error) {

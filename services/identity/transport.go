@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -38,6 +39,7 @@ const (
 	RouteDisableUser   = "POST /v1/users/{id}/disable"
 	RouteEnableUser    = "POST /v1/users/{id}/enable"
 	RouteResetPassword = "POST /v1/users/{id}/password"
+	RouteListStaff     = "GET /v1/staff"
 	RouteListTenants   = "GET /v1/tenants"
 	RouteCreateTenant  = "POST /v1/tenants"
 	RouteGetTenant     = "GET /v1/tenants/{id}"
@@ -101,6 +103,7 @@ func routeTable(eps Endpoints, tc TransportConfig) []route {
 		{RouteDisableUser, eps.DisableUser, decodeID},
 		{RouteEnableUser, eps.EnableUser, decodeID},
 		{RouteResetPassword, eps.ResetPassword, decodeResetPassword},
+		{RouteListStaff, eps.ListStaff, decodeStaffQuery},
 		{RouteListTenants, eps.ListTenants, decodePageQuery},
 		{RouteCreateTenant, eps.CreateTenant, decodeJSON[createTenantRequest]},
 		{RouteGetTenant, eps.GetTenant, decodeID},
@@ -196,21 +199,28 @@ func decodeSetRoles(_ context.Context, r *http.Request) (any, error) {
 	return req, nil
 }
 
+// queryNumber reads a positive number from the query: an absent one takes its default (0); an unreadable one
+// becomes -1, refused with the range check.
+func queryNumber(q url.Values, name string) int {
+	s := q.Get(name)
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return -1
+	}
+	return n
+}
+
 func decodePageQuery(_ context.Context, r *http.Request) (any, error) {
 	q := r.URL.Query()
-	// An absent number takes its default (0); an unreadable one becomes -1, refused with the range check.
-	num := func(name string) int {
-		s := q.Get(name)
-		if s == "" {
-			return 0
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			return -1
-		}
-		return n
-	}
-	return PageQuery{Q: q.Get("q"), Page: num("page"), PageSize: num("page_size")}, nil
+	return PageQuery{Q: q.Get("q"), Page: queryNumber(q, "page"), PageSize: queryNumber(q, "page_size")}, nil
+}
+
+func decodeStaffQuery(_ context.Context, r *http.Request) (any, error) {
+	q := r.URL.Query()
+	return StaffQuery{Role: q.Get("role"), Page: queryNumber(q, "page"), PageSize: queryNumber(q, "page_size")}, nil
 }
 
 // ClientAddr is the caller's IP address: the connection's peer, or, when that peer is a trusted proxy, the

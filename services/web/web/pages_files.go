@@ -87,7 +87,7 @@ func (s *Server) renderFile(w http.ResponseWriter, r *http.Request, sess *Sessio
 		s.apiFailed(w, r, sess, err)
 		return
 	}
-	names, _ := s.staffNames(r.Context(), sess.Tenant)
+	names, _ := s.staff(r, sess)
 	d := fileData{Person: p, File: file, Notes: notes, Documents: docs, Names: names, Purpose: purpose, Purposes: Purposes,
 		Return: filePagePath(p.ID, file.ID), NoteKey: newIdempotencyKey(), UploadKey: newIdempotencyKey(),
 		MaxSize: s.cfg.DocumentMaxBytes, Levels: noteLevels, DocTypes: documentTypes}
@@ -308,7 +308,7 @@ type fileFormData struct {
 	Staff   []StaffMember
 	Teams   []Team
 	Names   staffNames
-	// Unlisted is the current assignee when the staff directory does not list them.
+	// Unlisted is the current assignee when they can no longer be chosen (disabled, or out of the social service).
 	Unlisted string
 	Return   string
 }
@@ -332,16 +332,10 @@ func (s *Server) renderFileForm(w http.ResponseWriter, r *http.Request, sess *Se
 	}
 	d := fileFormData{Person: p, File: file, Reasons: closeReasons, Return: filePagePath(p.ID, file.ID)}
 	if page == "file_assignment" {
-		names, staff := s.staffNames(r.Context(), sess.Tenant)
-		d.Names = names
-		for _, m := range staff {
-			if m.HasRole("social_worker") || m.HasRole("social_service_head") {
-				d.Staff = append(d.Staff, m)
-			}
-		}
+		d.Names, d.Staff = s.staff(r, sess)
 		d.Unlisted = file.Assignee
 		for _, m := range d.Staff {
-			if m.UserID == file.Assignee {
+			if m.ID == file.Assignee {
 				d.Unlisted = ""
 			}
 		}
@@ -383,9 +377,6 @@ func (s *Server) closeFile(w http.ResponseWriter, r *http.Request, sess *Session
 // reassign gives the file to another worker and team (the head).
 func (s *Server) reassign(w http.ResponseWriter, r *http.Request, sess *Session) {
 	assignee := strings.TrimSpace(r.PostFormValue("assignee"))
-	if other := strings.TrimSpace(r.PostFormValue("assignee_other")); other != "" {
-		assignee = other
-	}
 	values := url.Values{"assignee": {assignee}, "team_id": {r.PostFormValue("team_id")}}
 	f := newForm(assignFields, values)
 	version, ok := postedVersion(r)

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/entraide/entraide/libs/httpkit"
 	"github.com/entraide/entraide/libs/lang"
@@ -109,9 +108,6 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		_ = s.identity.Logout(context.WithoutCancel(r.Context()), cl, tokens.RefreshToken)
 		s.internalError(w, r, err)
 		return
-	}
-	if err := s.directory.Remember(r.Context(), tokens.User, time.Now()); err != nil {
-		s.log.WarnContext(r.Context(), "login: staff directory not updated", "request_id", httpkit.RequestID(r.Context()), "error", err.Error())
 	}
 	s.setSessionCookie(w, r, sess)
 	http.SetCookie(w, &http.Cookie{Name: tenantCookie, Value: values.Get("tenant"), Path: "/", HttpOnly: true,

@@ -8,8 +8,7 @@ import (
 )
 
 // Teams of social workers (the head of service): a file assigned to a team is seen by all its members. Members
-// are identity user ids; the form offers the social workers of the staff directory (directory.go: colleagues who
-// signed in to the web front end) and accepts ids typed for the others.
+// are identity user ids; the form offers the active social workers and heads of the staff directory (staff.go).
 
 // teamData is the page data of the team pages.
 type teamData struct {
@@ -17,12 +16,13 @@ type teamData struct {
 	Team  Team
 	Staff []StaffMember
 	Names staffNames
-	// Others are members the directory does not know (shown with their id, kept checked).
+	// Others are members who can no longer be chosen (disabled, or no longer in the social service): shown by
+	// name and kept checked, so that saving the team does not drop them unnoticed.
 	Others []string
 	New    bool
 }
 
-var teamFields = []formField{{Name: "name", Label: "team.name"}, {Name: "members", Label: "team.members"}, {Name: "others", Label: "team.others"}}
+var teamFields = []formField{{Name: "name", Label: "team.name"}, {Name: "members", Label: "team.members"}}
 
 func (s *Server) teamsPage(w http.ResponseWriter, r *http.Request, sess *Session) {
 	teams, err := s.registry.Teams(r.Context(), s.call(r, sess))
@@ -30,7 +30,7 @@ func (s *Server) teamsPage(w http.ResponseWriter, r *http.Request, sess *Session
 		s.apiFailed(w, r, sess, err)
 		return
 	}
-	names, _ := s.staffNames(r.Context(), sess.Tenant)
+	names, _ := s.staff(r, sess)
 	v := &view{Lang: langOf(r), Session: sess, Data: teamData{Teams: teams, Names: names}}
 	v.Title = v.T("teams.title")
 	s.render(w, r, http.StatusOK, "teams_list", v)
@@ -50,14 +50,11 @@ func (s *Server) teamPage(w http.ResponseWriter, r *http.Request, sess *Session)
 }
 
 func (s *Server) renderTeam(w http.ResponseWriter, r *http.Request, sess *Session, status int, t Team, f *form, isNew bool) {
-	names, staff := s.staffNames(r.Context(), sess.Tenant)
-	d := teamData{Team: t, Names: names, New: isNew}
+	names, staff := s.staff(r, sess)
+	d := teamData{Team: t, Staff: staff, Names: names, New: isNew}
 	known := map[string]bool{}
 	for _, m := range staff {
-		if m.HasRole("social_worker") || m.HasRole("social_service_head") {
-			d.Staff = append(d.Staff, m)
-			known[m.UserID] = true
-		}
+		known[m.ID] = true
 	}
 	for _, id := range f.values["members"] {
 		if !known[id] {
@@ -73,10 +70,9 @@ func (s *Server) renderTeam(w http.ResponseWriter, r *http.Request, sess *Sessio
 	s.render(w, r, status, "team", v)
 }
 
-// teamInput reads the team form: the name, the members checked and the ids typed (one per line or comma).
+// teamInput reads the team form: the name and the members checked.
 func teamInput(r *http.Request) url.Values {
-	members := append([]string(nil), r.PostForm["members"]...)
-	members = append(members, strings.FieldsFunc(r.PostFormValue("others"), func(c rune) bool { return c == ',' || c == '\n' || c == '\r' || c == ' ' })...)
+	members := r.PostForm["members"]
 	seen := map[string]bool{}
 	var out []string
 	for _, m := range members {

@@ -184,10 +184,14 @@ func TestEndToEndRegistry(t *testing.T) {
 	worker.post(filePath+"/journal", url.Values{"text": {"Note datée du futur."}, "date": {"2999-01-01"}, "confidentiality": {"normal"}, "idempotency_key": {newIdempotencyKey()}})
 	worker.expect(http.StatusUnprocessableEntity, `id="f-date-error">La date ne peut pas être dans le futur.`, "Note datée du futur.")
 
-	// The head makes a team of the two workers (chosen by name: both signed in) and gives it the file.
+	// The head makes a team of the workers, chosen by name from the identity service's staff directory (Fatima
+	// never signed in to the web front end), and gives it the file. Other roles are not offered, and the
+	// directory brings no username nor e-mail.
 	head := newBrowser(t, hs.URL).login("demo", "chef", pw)
 	head.get("/teams/new")
-	head.expect(http.StatusOK, "Amélie Assistante", "Bart Vermeulen")
+	head.expect(http.StatusOK, `Amélie Assistante <span class="subtle">(Assistant social)</span>`, "Bart Vermeulen", "Fatima El Amrani",
+		`Charles Chef de service <span class="subtle">(Chef du service social)</span>`)
+	head.expectNot("Claire Comptable", "Delphine DPO", "Aline Admin", "@demo.entraide.invalid", "(assistant)")
 	ids := regexp.MustCompile(`name="members" value="([0-9a-f-]{36})"`).FindAllStringSubmatch(head.body, -1)
 	var members []string
 	for _, id := range ids {
@@ -196,8 +200,24 @@ func TestEndToEndRegistry(t *testing.T) {
 	head.post("/teams/new", url.Values{"name": {"Équipe Nord"}, "members": members})
 	head.expect(http.StatusOK, "L&#39;équipe a été enregistrée.", "Équipe Nord")
 	teamID := strings.TrimPrefix(head.res.Request.URL.Path, "/teams/")
+	// A member whose account is disabled is no longer offered, but stays in the team, named and marked.
+	head.get("/teams/" + teamID)
+	fatima := regexp.MustCompile(`value="([0-9a-f-]{36})" checked>\s*<label[^>]*>Fatima El Amrani`).FindStringSubmatch(head.body)
+	if fatima == nil {
+		t.Fatalf("Fatima not offered:\n%s", head.body)
+	}
+	admin := newBrowser(t, hs.URL).login("demo", "admin", pw)
+	admin.get("/users/" + fatima[1] + "/disable")
+	admin.post("/users/"+fatima[1]+"/disable", url.Values{})
+	admin.expect(http.StatusOK)
+	head.get("/teams/" + teamID)
+	head.expect(http.StatusOK, `value="`+fatima[1]+`" checked>`, `Fatima El Amrani <span class="subtle">(ne peut plus être choisi)</span>`)
+	head.get("/teams/new")
+	head.expectNot("Fatima El Amrani")
+
 	head.get(filePath + "/assignment")
 	head.expect(http.StatusOK, "Amélie Assistante")
+	head.expectNot("Claire Comptable", "assignee_other")
 	head.post(filePath+"/assignment", url.Values{"assignee": {assigneeOf(t, head.body)}, "team_id": {teamID}, "version": {versionOf(t, head.body)}})
 	head.expect(http.StatusOK, "Le dossier a été réattribué.", "Équipe Nord", "Suivi médical en cours.")
 

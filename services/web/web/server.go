@@ -27,7 +27,6 @@ type Server struct {
 	log       *slog.Logger
 	identity  *IdentityClient
 	registry  *BeneficiariesClient
-	directory *Directory
 	sessions  *SessionStore
 	refresher *refresher
 	loginCSRF loginCSRF
@@ -68,9 +67,10 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 		return nil, fmt.Errorf("session indexes: %w", err)
 	}
 	identity := NewIdentityClient(cfg.IdentityURL, cfg.IdentityTimeout)
-	directory := NewDirectory(d.DB)
-	if err := directory.EnsureIndexes(ctx); err != nil {
-		return nil, fmt.Errorf("directory indexes: %w", err)
+	// The staff directory now lives at the identity service; the front end's former copy (users remembered at
+	// login) is dropped so that no stale list of colleagues stays behind.
+	if err := d.DB.Collection(legacyDirectoryCollection).Drop(ctx); err != nil {
+		return nil, fmt.Errorf("drop the former staff directory: %w", err)
 	}
 	if cfg.BeneficiariesTimeout <= 0 {
 		cfg.BeneficiariesTimeout = 10 * time.Second
@@ -80,7 +80,7 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, log: d.Logger, identity: identity, sessions: store, loginCSRF: loginCSRF{key: key},
-		registry: NewBeneficiariesClient(cfg.BeneficiariesURL, cfg.BeneficiariesTimeout), directory: directory,
+		registry: NewBeneficiariesClient(cfg.BeneficiariesURL, cfg.BeneficiariesTimeout),
 		refresher: &refresher{store: store, identity: identity, margin: cfg.RefreshMargin,
 			lockFor: cfg.IdentityTimeout + 5*time.Second, poll: 100 * time.Millisecond},
 		authorize: d.Authorize, pages: pg,
@@ -102,6 +102,9 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 	)
 	return s, nil
 }
+
+// legacyDirectoryCollection held the front end's own staff directory before GET /v1/staff existed.
+const legacyDirectoryCollection = "web_directory"
 
 // Handler is the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
