@@ -237,17 +237,18 @@ func encodeCursor(at time.Time, id string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at.UnixMilli(), 10) + "|" + id))
 }
 
-var errBadCursor = errors.New("audit: invalid page cursor")
+// ErrInvalidCursor reports a page cursor that Search did not hand out.
+var ErrInvalidCursor = errors.New("audit: invalid page cursor")
 
 func decodeCursor(s string) (time.Time, string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return time.Time{}, "", errBadCursor
+		return time.Time{}, "", ErrInvalidCursor
 	}
 	ms, id, ok := strings.Cut(string(b), "|")
 	n, err := strconv.ParseInt(ms, 10, 64)
 	if !ok || err != nil || id == "" {
-		return time.Time{}, "", errBadCursor
+		return time.Time{}, "", ErrInvalidCursor
 	}
 	return time.UnixMilli(n).UTC(), id, nil
 }

@@ -20,6 +20,9 @@ type AuditRecord struct {
 	ActorRoles []string
 	TargetType string
 	TargetID   string
+	// FileID and Purpose are set when the action concerns a social file and was done for a declared purpose.
+	FileID  string
+	Purpose string
 }
 
 // Auditor writes audit records. Recording must not fail the action it records after the fact; an Auditor logs
@@ -71,7 +74,7 @@ func (a *auditWriter) Record(ctx context.Context, r AuditRecord) {
 		action += "." + r.Outcome
 	}
 	rec := audit.Record{Tenant: r.Tenant, ActorID: actor, ActorRoles: r.ActorRoles, Action: action, ResourceType: resource,
-		ResourceID: r.TargetID, Outcome: auditOutcome(r.Outcome), RequestID: httpkit.RequestID(ctx)}
+		ResourceID: r.TargetID, FileID: r.FileID, Purpose: r.Purpose, Outcome: auditOutcome(r.Outcome), RequestID: httpkit.RequestID(ctx)}
 	if rec.Tenant == "" {
 		rec.Tenant = PlatformTenant
 	}

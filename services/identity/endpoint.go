@@ -19,6 +19,8 @@ type Endpoints struct {
 	ListStaff                                    endpoint.Endpoint
 	DisableUser, EnableUser, ResetPassword       endpoint.Endpoint
 	ListTenants, CreateTenant, GetTenant         endpoint.Endpoint
+	// SearchAudit is the DPO's audit trail (AuditService; MakeAuditEndpoint).
+	SearchAudit endpoint.Endpoint
 }
 
 // MakeEndpoints builds the endpoints; protect wraps the ones that need a token (authn then authz).
@@ -42,6 +44,17 @@ func MakeEndpoints(s Service, protect endpoint.Middleware) Endpoints {
 		CreateTenant:      protect(makeCreateTenant(s)),
 		GetTenant:         protect(makeGetTenant(s)),
 	}
+}
+
+// MakeAuditEndpoint builds the audit trail's endpoint, behind protect like the others.
+func MakeAuditEndpoint(s AuditService, protect endpoint.Middleware) endpoint.Endpoint {
+	return protect(func(ctx context.Context, request any) (any, error) {
+		a, err := actorFrom(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return s.SearchAudit(ctx, a, request.(AuditQuery))
+	})
 }
 
 // actorFrom reads the caller from the claims authn.Middleware verified.

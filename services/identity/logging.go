@@ -117,3 +117,21 @@ func (l *loggingService) GetTenant(ctx context.Context, a Actor, id string) (t T
 	defer func(b time.Time) { l.log(ctx, "get_tenant", a.Tenant, b, err) }(time.Now())
 	return l.next.GetTenant(ctx, a, id)
 }
+
+// LoggingAuditMiddleware logs each search of the audit trail like LoggingMiddleware does (never its filters:
+// they name people and files).
+func LoggingAuditMiddleware(logger *slog.Logger) func(AuditService) AuditService {
+	return func(next AuditService) AuditService {
+		return &loggingAuditService{next: next, log: &loggingService{logger: logger}}
+	}
+}
+
+type loggingAuditService struct {
+	next AuditService
+	log  *loggingService
+}
+
+func (l *loggingAuditService) SearchAudit(ctx context.Context, a Actor, q AuditQuery) (p AuditPage, err error) {
+	defer func(b time.Time) { l.log.log(ctx, "search_audit", a.Tenant, b, err) }(time.Now())
+	return l.next.SearchAudit(ctx, a, q)
+}

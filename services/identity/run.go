@@ -39,6 +39,7 @@ type App struct {
 	sessions *SessionStore
 	limiter  *LoginLimiter
 	idem     *idempotency.Store
+	trail    *AuditTrail
 }
 
 // CollIdempotency keeps the Idempotency-Key records of POST /v1/users and POST /v1/tenants.
@@ -113,10 +114,15 @@ func newAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 	} else {
 		logger.Warn("KAFKA_BROKERS is empty: identity events stay in the outbox until a relay with brokers runs")
 	}
+	app.trail = NewAuditTrail(db)
+	if err := app.trail.EnsureIndexes(ctx); err != nil {
+		return nil, fmt.Errorf("identity: audit trail indexes: %w", err)
+	}
 	app.sessions = NewSessionStore(db)
 	app.limiter = NewLoginLimiter(db, cfg.LoginFailuresPerAccount, cfg.LoginFailuresPerAddress, cfg.LoginWindow, nil)
+	auditor := newAuditor(db, logger, onWrite)
 	svc, err := NewService(NewUserStore(db, onWrite), NewTenantStore(db, onWrite), app.sessions, app.limiter, issuer,
-		newAuditor(db, logger, onWrite), ServiceConfig{Audiences: cfg.Audiences, RefreshTTL: cfg.RefreshTTL, Argon2: cfg.Argon2})
+		auditor, ServiceConfig{Audiences: cfg.Audiences, RefreshTTL: cfg.RefreshTTL, Argon2: cfg.Argon2})
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +168,10 @@ func newAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 		}
 		return c.Tenant, c.Subject, true
 	}, writeIdempotencyError)
-	MakeHandler(rt, MakeEndpoints(svc, Protect(verifier, enforcer)), keys, logger, TransportConfig{
+	protect := Protect(verifier, enforcer)
+	eps := MakeEndpoints(svc, protect)
+	eps.SearchAudit = MakeAuditEndpoint(LoggingAuditMiddleware(logger)(NewAuditService(app.trail, auditor)), protect)
+	MakeHandler(rt, eps, keys, logger, TransportConfig{
 		TrustedProxies: cfg.TrustedProxies,
 		Wrap: func(route string, h http.Handler) http.Handler {
 			if route == RouteCreateUser || route == RouteCreateTenant {
@@ -187,10 +196,15 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 3)
 	if a.relay != nil {
 		wg.Go(func() {
-			a.ensureTopic(ctx)
+			a.ensureTopics(ctx)
+			// The relay publishes identity's events and audit records; the trail's consumer gathers every
+			// service's audit records for the DPO.
+			var inner sync.WaitGroup
+			inner.Go(func() { a.trail.Consume(ctx, a.cfg.KafkaBrokers, a.logger) })
 			if err := a.relay.Run(ctx); err != nil {
 				errc <- err
 			}
+			inner.Wait()
 		})
 	}
 	wg.Go(func() { a.purgeLoop(ctx) })
@@ -204,17 +218,21 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// ensureTopic creates the identity topic, retrying while Kafka is unreachable: logins must work meanwhile.
-func (a *App) ensureTopic(ctx context.Context) {
-	spec := events.TopicSpec{Name: events.TopicIdentity, Partitions: 6, ReplicationFactor: a.cfg.KafkaReplicationFactor}
+// ensureTopics creates the identity topic and the audit topic (which it publishes to and consumes), retrying
+// while Kafka is unreachable: logins must work meanwhile.
+func (a *App) ensureTopics(ctx context.Context) {
+	specs := []events.TopicSpec{
+		{Name: events.TopicIdentity, Partitions: 6, ReplicationFactor: a.cfg.KafkaReplicationFactor},
+		{Name: events.TopicAudit, Partitions: 6, ReplicationFactor: a.cfg.KafkaReplicationFactor},
+	}
 	for wait := time.Second; ; wait = min(2*wait, time.Minute) {
 		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err := events.EnsureTopics(tctx, a.cfg.KafkaBrokers, spec)
+		err := events.EnsureTopics(tctx, a.cfg.KafkaBrokers, specs...)
 		cancel()
 		if err == nil || ctx.Err() != nil {
 			return
 		}
-		a.logger.Warn("identity topic not created yet, retrying", "error", err.Error())
+		a.logger.Warn("identity and audit topics not created yet, retrying", "error", err.Error())
 		select {
 		case <-ctx.Done():
 			return

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/casbin/casbin/v2"
 	"github.com/go-kit/kit/endpoint"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/entraide/entraide/libs/authn"
 	"github.com/entraide/entraide/libs/authz"
+	"github.com/entraide/entraide/libs/civil"
 	"github.com/entraide/entraide/libs/httpkit"
 	"github.com/entraide/entraide/libs/problem"
 )
@@ -40,6 +42,7 @@ const (
 	RouteEnableUser    = "POST /v1/users/{id}/enable"
 	RouteResetPassword = "POST /v1/users/{id}/password"
 	RouteListStaff     = "GET /v1/staff"
+	RouteSearchAudit   = "GET /v1/audit"
 	RouteListTenants   = "GET /v1/tenants"
 	RouteCreateTenant  = "POST /v1/tenants"
 	RouteGetTenant     = "GET /v1/tenants/{id}"
@@ -104,6 +107,7 @@ func routeTable(eps Endpoints, tc TransportConfig) []route {
 		{RouteEnableUser, eps.EnableUser, decodeID},
 		{RouteResetPassword, eps.ResetPassword, decodeResetPassword},
 		{RouteListStaff, eps.ListStaff, decodeStaffQuery},
+		{RouteSearchAudit, eps.SearchAudit, decodeAuditQuery},
 		{RouteListTenants, eps.ListTenants, decodePageQuery},
 		{RouteCreateTenant, eps.CreateTenant, decodeJSON[createTenantRequest]},
 		{RouteGetTenant, eps.GetTenant, decodeID},
@@ -223,6 +227,38 @@ func decodeStaffQuery(_ context.Context, r *http.Request) (any, error) {
 	return StaffQuery{Role: q.Get("role"), Page: queryNumber(q, "page"), PageSize: queryNumber(q, "page_size")}, nil
 }
 
+// decodeAuditQuery reads the trail's filters. A bound is an RFC 3339 time or a day (YYYY-MM-DD, Europe/Brussels):
+// from a day means from its start, to a day means to its end (the next day's start, exclusive).
+func decodeAuditQuery(_ context.Context, r *http.Request) (any, error) {
+	q := r.URL.Query()
+	var fs problem.Fields
+	bound := func(name string, endOfDay bool) time.Time {
+		s := strings.TrimSpace(q.Get(name))
+		if s == "" {
+			return time.Time{}
+		}
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			return t.UTC()
+		}
+		d, err := civil.Parse(s)
+		if err != nil {
+			fs.Add(name, "invalid_date")
+			return time.Time{}
+		}
+		day := d.Day()
+		if endOfDay {
+			day++
+		}
+		return time.Date(d.Year(), d.Month(), day, 0, 0, 0, 0, civil.Brussels).UTC()
+	}
+	aq := AuditQuery{ActorID: strings.TrimSpace(q.Get("actor")), FileID: strings.TrimSpace(q.Get("file")), Action: strings.TrimSpace(q.Get("action")),
+		From: bound("from", false), To: bound("to", true), After: q.Get("after"), Size: queryNumber(q, "size")}
+	if err := fs.Err(); err != nil {
+		return nil, err
+	}
+	return aq, nil
+}
+
 // ClientAddr is the caller's IP address: the connection's peer, or, when that peer is a trusted proxy, the
 // right-most address of X-Forwarded-For that is not a trusted proxy (the left-most entries are the client's to
 // write and prove nothing).
@@ -325,6 +361,10 @@ func init() {
 			"nl": "U kunt uw eigen account niet uitschakelen en uzelf de beheerdersrol niet ontnemen.",
 			"de": "Sie können weder Ihr eigenes Konto deaktivieren noch sich selbst die Administratorrolle entziehen.",
 			"en": "You cannot disable your own account nor remove the administrator role from yourself.",
+		},
+		"identity.audit_range": {
+			"fr": "La fin de la période doit suivre son début.", "nl": "Het einde van de periode moet na het begin liggen.",
+			"de": "Das Ende des Zeitraums muss nach dessen Beginn liegen.", "en": "The end of the period must come after its start.",
 		},
 		"identity.wrong_password": {
 			"fr": "Mot de passe actuel incorrect.", "nl": "Huidig wachtwoord onjuist.", "de": "Aktuelles Passwort falsch.", "en": "Wrong current password.",
