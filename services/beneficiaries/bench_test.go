@@ -152,9 +152,8 @@ func benchIdentity(i int) (person.Identity, niss.NISS, error) {
 
 func runRegistryBench(b *testing.B, e benchEngine, p registryBench) {
 	ctx := context.Background()
-	b.Logf("engine: %s", e.label)
-	b.Logf("command: BENCH_PERSONS=%d BENCH_TENANTS=%d BENCH_FILE_EVERY=%d BENCH_SAMPLES=%d BENCH_WRITERS=%d go test -run '^$' -bench RegistryAtScale -benchtime 1x ./services/beneficiaries (GOMAXPROCS %d)",
-		p.persons, p.tenants, p.fileEvery, p.samples, p.writers, runtime.GOMAXPROCS(0))
+	b.Logf("engine: %s; command: BENCH_PERSONS=%d BENCH_TENANTS=%d BENCH_FILE_EVERY=%d BENCH_SAMPLES=%d BENCH_WRITERS=%d go test -run '^$' -bench RegistryAtScale -benchtime 1x ./services/beneficiaries (GOMAXPROCS %d)",
+		e.label, p.persons, p.tenants, p.fileEvery, p.samples, p.writers, runtime.GOMAXPROCS(0))
 	dbName := fmt.Sprintf("bench_registry_%d", time.Now().UnixNano())
 	client, db, err := store.Connect(ctx, e.uri, dbName)
 	if err != nil {
@@ -200,9 +199,6 @@ func runRegistryBench(b *testing.B, e benchEngine, p registryBench) {
 					return
 				}
 				people[i] = benchPerson{tenant: tenant, worker: worker, id: v.ID, niss: n.Format(), prefix: prefixOf(in.FamilyName)}
-				if (i+1)%20_000 == 0 {
-					b.Logf("%d persons registered in %s", i+1, time.Since(start).Round(time.Second))
-				}
 			}
 		})
 	}
@@ -266,15 +262,17 @@ func runRegistryBench(b *testing.B, e benchEngine, p registryBench) {
 	for len(fileRead) < p.samples {
 		round()
 	}
+	line := fmt.Sprintf("%d samples each:", len(fileRead))
 	for _, m := range []struct {
-		name string
-		d    []time.Duration
-	}{{"niss", nissLookup}, {"name", nameSearch}, {"file", fileRead}} {
+		name, metric string
+		d            []time.Duration
+	}{{"NISS lookup", "niss", nissLookup}, {"name-prefix search", "name", nameSearch}, {"file read", "file", fileRead}} {
 		p50, p99 := percentile(m.d, 50), percentile(m.d, 99)
-		b.ReportMetric(ms(p50), m.name+"-p50-ms")
-		b.ReportMetric(ms(p99), m.name+"-p99-ms")
-		b.Logf("%-5s lookup over %d samples: p50 %.2f ms, p99 %.2f ms", m.name, len(m.d), ms(p50), ms(p99))
+		b.ReportMetric(ms(p50), m.metric+"-p50-ms")
+		b.ReportMetric(ms(p99), m.metric+"-p99-ms")
+		line += fmt.Sprintf(" %s p50 %.2f ms p99 %.2f ms;", m.name, ms(p50), ms(p99))
 	}
+	b.Log(line)
 	if os.Getenv("BENCH_EXPLAIN") != "" {
 		explainQueries(b, db, people[len(people)/2])
 	}
