@@ -94,8 +94,11 @@ func BenchmarkRegistryAtScale(b *testing.B) {
 	writers := envInt(b, "BENCH_WRITERS", 8)
 	list := engines(b, persons)
 	if len(list) == 0 {
-		b.Skipf("no engine for %d persons: set BENCH_POSTGRES_URL (eval \"$(scripts/postgres.sh start)\") and/or MONGO_URI; "+
-			"or a small BENCH_SIZE (≤ %d) for a smoke run on embedded SQLite FerretDB", persons, smallSize)
+		msg := fmt.Sprintf("BenchmarkRegistryAtScale skipped: no engine for %d persons: set BENCH_POSTGRES_URL (eval \"$(scripts/postgres.sh start)\") "+
+			"and/or MONGO_URI, or a small BENCH_SIZE (≤ %d) for a smoke run on embedded SQLite FerretDB", persons, smallSize)
+		// go test hides a skipped benchmark's message unless -v: say it on stderr so `make bench` shows it.
+		fmt.Fprintln(os.Stderr, msg)
+		b.Skip(msg)
 	}
 	for _, e := range list {
 		b.Run(fmt.Sprintf("engine=%s/persons=%d/tenants=%d", e.name, persons, tenants), func(b *testing.B) {
