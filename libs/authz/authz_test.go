@@ -62,6 +62,8 @@ var expected = map[string][]string{
 	"POST /tenants/new":         {"platform_admin"},
 	"GET /tenants/{id}":         {"platform_admin"},
 	"POST /tenants/{id}":        {"platform_admin"},
+	"GET /audit":                {"dpo"},
+	"POST /audit":               {"dpo"},
 	// web pages: the beneficiary registry
 	"GET /caseload":                    {"social_worker", "social_service_head"},
 	"POST /tasks/{id}/done":            {"social_worker", "social_service_head"},

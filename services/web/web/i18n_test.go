@@ -29,7 +29,7 @@ func TestEveryLanguageHasEveryKey(t *testing.T) {
 
 // Every catalog key a template or handler names exists: a missing one would show as ⟦key⟧.
 func TestTemplatesAndCodeNameExistingKeys(t *testing.T) {
-	keyRef := regexp.MustCompile(`"((?:layout|nav|login|form|home|account|password|users|user|tenants|tenant|pager|error|flash|date|caseload|persons|person|household|file|document|journal|note|team|teams|task|purpose|staff|address|size)\.[a-z_.]+)"`)
+	keyRef := regexp.MustCompile(`"((?:layout|nav|login|form|home|account|password|users|user|tenants|tenant|pager|error|flash|date|caseload|persons|person|household|file|document|journal|note|team|teams|task|purpose|staff|address|size|audit)\.[a-z_.]+)"`)
 	var missing []string
 	for _, dir := range []string{"templates", "."} {
 		files, err := sourceFiles(dir)

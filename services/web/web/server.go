@@ -180,6 +180,10 @@ func (s *Server) routes(rt *httpkit.Router) {
 	handle("GET /teams/{id}", s.page(s.teamPage))
 	handle("POST /teams/{id}", s.page(s.updateTeam))
 
+	// The DPO's audit trail (pages_audit.go).
+	handle("GET /audit", s.page(s.auditPage))
+	handle("POST /audit", s.page(s.searchAudit))
+
 	// Anything else is an HTML 404 page rather than the API's problem+json.
 	handle("/", http.HandlerFunc(s.notFound))
 }

@@ -67,6 +67,10 @@ type sessionSecrets struct {
 	HouseholdSearch string `json:"hs,omitempty"`
 	// Purposes are the declared purposes of consultation chosen per person (person id → purpose code).
 	Purposes map[string]string `json:"pu,omitempty"`
+	// AuditFilter is the DPO's filter of the audit trail and AuditCursors the cursors of its pages 2, 3, …:
+	// like the searches, they never travel in a URL.
+	AuditFilter  AuditFilter `json:"af,omitzero"`
+	AuditCursors []string    `json:"ac,omitempty"`
 }
 
 // The user's profile, as read by handlers and templates.
@@ -290,6 +294,22 @@ func (st *SessionStore) SetUserSearch(ctx context.Context, s *Session, q string)
 // SetPersonSearch remembers a person search in the session.
 func (st *SessionStore) SetPersonSearch(ctx context.Context, s *Session, q string) error {
 	return st.update(ctx, s, func(v *sessionSecrets) { v.PersonSearch = q })
+}
+
+// AuditFilter is the DPO's current filter of the audit trail.
+func (s *Session) AuditFilter() AuditFilter { return s.secrets.AuditFilter }
+
+// AuditCursors are the cursors of the audit trail's pages 2, 3, … under the current filter.
+func (s *Session) AuditCursors() []string { return s.secrets.AuditCursors }
+
+// SetAuditFilter remembers the DPO's filter of the audit trail; its pages start again from the first.
+func (st *SessionStore) SetAuditFilter(ctx context.Context, s *Session, f AuditFilter) error {
+	return st.update(ctx, s, func(v *sessionSecrets) { v.AuditFilter, v.AuditCursors = f, nil })
+}
+
+// SetAuditCursors remembers the cursors of the audit trail's pages.
+func (st *SessionStore) SetAuditCursors(ctx context.Context, s *Session, cursors []string) error {
+	return st.update(ctx, s, func(v *sessionSecrets) { v.AuditCursors = cursors })
 }
 
 // SetHouseholdSearch remembers the search of a person to add to a household.

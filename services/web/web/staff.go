@@ -76,17 +76,26 @@ func (n staffNames) Name(id string) string {
 	return id
 }
 
-// staff reads the staff directory with the session's token: the names of everyone, and the active social workers
-// and heads who can be chosen (team members, assignees). A failure leaves the ids shown and nobody to choose.
-func (s *Server) staff(r *http.Request, sess *Session) (staffNames, []StaffMember) {
+// staffDirectory reads the whole staff directory with the session's token: the names by id, and everyone by
+// display name. A failure leaves the ids shown and nobody to choose.
+func (s *Server) staffDirectory(r *http.Request, sess *Session) (staffNames, []StaffMember) {
 	all, err := s.identity.AllStaff(r.Context(), s.call(r, sess))
 	if err != nil {
 		s.log.WarnContext(r.Context(), "staff directory unavailable", "error", err.Error())
 	}
 	names := staffNames{}
-	var choosable []StaffMember
 	for _, m := range all {
 		names[m.ID] = m.DisplayName
+	}
+	return names, all
+}
+
+// staff is the staff directory's names and the active social workers and heads who can be chosen (team members,
+// assignees).
+func (s *Server) staff(r *http.Request, sess *Session) (staffNames, []StaffMember) {
+	names, all := s.staffDirectory(r, sess)
+	var choosable []StaffMember
+	for _, m := range all {
 		if !m.Disabled && (m.HasRole("social_worker") || m.HasRole("social_service_head")) {
 			choosable = append(choosable, m)
 		}
