@@ -206,9 +206,9 @@ func (r *Repository) Search(ctx context.Context, tenant string, v Viewer, q Sear
 		// of the {tenant, search_keys} index; FerretDB evaluates it (a range with $elemMatch gave wrong matches there).
 		f = bson.D{{Key: "search_keys", Value: bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(q.NamePrefix)}}}}
 	}
-	if vf := visibilityFilter(v); vf != nil {
-		f = bson.D{{Key: "$and", Value: bson.A{f, vf}}}
-	}
+	// The visibility $or goes beside the search condition at the top level, not under an $and: FerretDB pushes
+	// only top-level equalities (niss_key) down to its backend, and MongoDB plans both forms alike.
+	f = append(f, visibilityFilter(v)...)
 	return r.find(ctx, tenant, f, q.Skip, q.Limit)
 }
 
