@@ -72,6 +72,8 @@ var expected = map[string][]string{
 	"GET /persons/new":                 {"social_worker", "social_service_head"},
 	"POST /persons/new":                {"social_worker", "social_service_head"},
 	"GET /persons/{id}":                {"social_worker", "social_service_head"},
+	"GET /persons/{id}/edit":           {"social_worker", "social_service_head"},
+	"POST /persons/{id}/edit":          {"social_worker", "social_service_head"},
 	"POST /persons/{id}/purpose":       {"social_worker", "social_service_head"},
 	"POST /persons/{id}/bank-accounts": {"social_worker", "social_service_head"},
 	"POST /persons/{id}/bank-accounts/{account}/activate": {"social_worker", "social_service_head"},

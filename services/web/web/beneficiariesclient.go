@@ -348,6 +348,14 @@ func (c *BeneficiariesClient) GetPerson(ctx context.Context, cl call, purpose, i
 	return p, err
 }
 
+// UpdatePerson replaces the person's identity (the registration's fields) if the person is still at version.
+func (c *BeneficiariesClient) UpdatePerson(ctx context.Context, cl call, id string, version int64, in PersonInput) (Person, error) {
+	var p Person
+	in.DuplicateReason = ""
+	_, err := c.do(ctx, cl.withVersion(version), http.MethodPut, personPath(id), in, &p)
+	return p, err
+}
+
 // RISCategory reads the RIS category the person's household proposes today.
 func (c *BeneficiariesClient) RISCategory(ctx context.Context, cl call, purpose, id string) (CategoryProposal, error) {
 	var out CategoryProposal

@@ -125,6 +125,8 @@ type newPersonData struct {
 	// file numbers.
 	Existing                   *duplicateCandidate
 	Statuses, Sexes, Languages []string
+	// Person is the person whose identity is edited (the edit form), nil on the registration form.
+	Person *Person
 }
 
 type duplicateCandidate struct {
@@ -166,26 +168,14 @@ func (s *Server) renderNewPerson(w http.ResponseWriter, r *http.Request, sess *S
 	d.Statuses, d.Sexes, d.Languages = residenceStatuses, sexes, personLanguages
 	v := &view{Lang: langOf(r), Session: sess, Form: f, Data: d}
 	v.Title = v.T("person.new.title")
+	if d.Person != nil {
+		v.Title = v.T("person.edit.title", "name", d.Person.Name())
+	}
 	s.render(w, r, status, "person_new", v)
 }
 
-// registerPerson registers the person. Without JavaScript, the "check" button shows what the NISS says without
-// registering; a refusal comes back as the same form, filled in, each error next to its field; a possible
-// duplicate (no NISS) lists the existing files and asks for a reason.
-func (s *Server) registerPerson(w http.ResponseWriter, r *http.Request, sess *Session) {
-	l := langOf(r)
-	values := url.Values{}
-	for _, fd := range personFields {
-		values.Set(fd.Name, strings.TrimSpace(r.PostFormValue(fd.Name)))
-	}
-	f := newForm(personFields, values)
-	if r.PostFormValue("action") == "check" {
-		if d := deriveNISS(values.Get("niss")); d.Invalid {
-			f.Fail("niss", translate(l, "person.niss.invalid"))
-		}
-		s.renderNewPerson(w, r, sess, http.StatusOK, f, newPersonData{})
-		return
-	}
+// personInput is the identity typed in the registration or edit form.
+func personInput(values url.Values) PersonInput {
 	in := PersonInput{NISS: values.Get("niss"), FamilyName: values.Get("family_name"), GivenNames: values.Get("given_names"),
 		BirthDate: values.Get("birth_date"), Sex: values.Get("sex"), Nationality: strings.ToUpper(values.Get("nationality")),
 		ResidenceStatus: values.Get("residence_status"), Phone: values.Get("phone"), Email: values.Get("email"),
@@ -194,7 +184,108 @@ func (s *Server) registerPerson(w http.ResponseWriter, r *http.Request, sess *Se
 		in.Address = &AddressInput{Street: values.Get("address_street"), Number: values.Get("address_number"), Box: values.Get("address_box"),
 			Postcode: values.Get("address_postcode"), Municipality: values.Get("address_municipality")}
 	}
-	p, err := s.registry.RegisterPerson(r.Context(), s.call(r, sess), r.PostFormValue("idempotency_key"), in)
+	return in
+}
+
+// postedPersonValues reads the registration or edit form.
+func postedPersonValues(r *http.Request) url.Values {
+	values := url.Values{}
+	for _, fd := range personFields {
+		values.Set(fd.Name, strings.TrimSpace(r.PostFormValue(fd.Name)))
+	}
+	return values
+}
+
+// personValues fills the edit form with the person's current identity.
+func personValues(p Person) url.Values {
+	v := url.Values{"niss": {p.NISSFormatted}, "family_name": {p.FamilyName}, "given_names": {p.GivenNames}, "birth_date": {p.BirthDate},
+		"sex": {p.Sex}, "nationality": {p.Nationality}, "residence_status": {p.ResidenceStatus}, "phone": {p.Phone}, "email": {p.Email},
+		"language": {p.Language}}
+	if a := p.Address; a != nil {
+		v.Set("address_street", a.Street)
+		v.Set("address_number", a.Number)
+		v.Set("address_box", a.Box)
+		v.Set("address_postcode", strconv.Itoa(a.Postcode))
+		v.Set("address_municipality", a.Municipality)
+	}
+	return v
+}
+
+// editPersonPage shows the person's identity in the registration's form, to correct it.
+func (s *Server) editPersonPage(w http.ResponseWriter, r *http.Request, sess *Session) {
+	p, err := s.loadPerson(r, sess)
+	if err != nil {
+		s.apiFailed(w, r, sess, err)
+		return
+	}
+	s.renderNewPerson(w, r, sess, http.StatusOK, newForm(personFields, personValues(p)), newPersonData{Person: &p})
+}
+
+// updatePerson replaces the identity if the person is still at the version the form was filled from (If-Match).
+// A refusal comes back as the same form, filled in, each error next to its field; a change made meanwhile shows
+// the person's current identity with a message, to start again from it.
+func (s *Server) updatePerson(w http.ResponseWriter, r *http.Request, sess *Session) {
+	l := langOf(r)
+	version, ok := postedVersion(r)
+	if !ok {
+		s.errorPage(w, r, sess, http.StatusBadRequest, "error.badrequest.title", "error.badrequest.message")
+		return
+	}
+	values := postedPersonValues(r)
+	values.Del("duplicate_reason")
+	f := newForm(personFields, values)
+	shown := Person{ID: r.PathValue("id"), Version: version, FamilyName: values.Get("family_name"), GivenNames: values.Get("given_names")}
+	if r.PostFormValue("action") == "check" {
+		if d := deriveNISS(values.Get("niss")); d.Invalid {
+			f.Fail("niss", translate(l, "person.niss.invalid"))
+		}
+		s.renderNewPerson(w, r, sess, http.StatusOK, f, newPersonData{Person: &shown})
+		return
+	}
+	p, err := s.registry.UpdatePerson(r.Context(), s.call(r, sess), shown.ID, version, personInput(values))
+	var ae *APIError
+	switch {
+	case err == nil:
+		s.setFlash(w, r, "flash.person_updated")
+		http.Redirect(w, r, "/persons/"+url.PathEscape(p.ID), http.StatusSeeOther)
+	case errors.As(err, &ae) && ae.Status == http.StatusUnprocessableEntity:
+		f.applyProblem(ae, nil)
+		s.renderNewPerson(w, r, sess, http.StatusUnprocessableEntity, f, newPersonData{Person: &shown})
+	case errors.As(err, &ae) && ae.Status == http.StatusConflict && ae.Slug() == "duplicate-niss":
+		var existing duplicateCandidate
+		existing.PersonID = extraString(ae, "person_id")
+		extraJSON(ae, "file_numbers", &existing.FileNumbers)
+		f.Fail("niss", translate(l, "person.niss.duplicate"))
+		s.renderNewPerson(w, r, sess, http.StatusConflict, f, newPersonData{Person: &shown, Existing: &existing})
+	case errors.As(err, &ae) && (ae.Status == http.StatusConflict || ae.Status == http.StatusPreconditionFailed):
+		current, gerr := s.loadPerson(r, sess)
+		if gerr != nil {
+			s.apiFailed(w, r, sess, gerr)
+			return
+		}
+		f = newForm(personFields, personValues(current))
+		f.General = append(f.General, translate(l, "person.conflict"))
+		s.renderNewPerson(w, r, sess, http.StatusConflict, f, newPersonData{Person: &current})
+	default:
+		s.apiFailed(w, r, sess, err)
+	}
+}
+
+// registerPerson registers the person. Without JavaScript, the "check" button shows what the NISS says without
+// registering; a refusal comes back as the same form, filled in, each error next to its field; a possible
+// duplicate (no NISS) lists the existing files and asks for a reason.
+func (s *Server) registerPerson(w http.ResponseWriter, r *http.Request, sess *Session) {
+	l := langOf(r)
+	values := postedPersonValues(r)
+	f := newForm(personFields, values)
+	if r.PostFormValue("action") == "check" {
+		if d := deriveNISS(values.Get("niss")); d.Invalid {
+			f.Fail("niss", translate(l, "person.niss.invalid"))
+		}
+		s.renderNewPerson(w, r, sess, http.StatusOK, f, newPersonData{})
+		return
+	}
+	p, err := s.registry.RegisterPerson(r.Context(), s.call(r, sess), r.PostFormValue("idempotency_key"), personInput(values))
 	var ae *APIError
 	switch {
 	case err == nil:

@@ -156,6 +156,8 @@ func (s *Server) routes(rt *httpkit.Router) {
 	handle("GET /persons/new", s.page(s.newPersonPage))
 	handle("POST /persons/new", s.page(s.registerPerson))
 	handle("GET /persons/{id}", s.page(s.personPage))
+	handle("GET /persons/{id}/edit", s.page(s.editPersonPage))
+	handle("POST /persons/{id}/edit", s.page(s.updatePerson))
 	handle("POST /persons/{id}/purpose", s.page(s.setPurpose))
 	handle("POST /persons/{id}/bank-accounts", s.page(s.addBankAccount))
 	handle("POST /persons/{id}/bank-accounts/{account}/activate", s.page(s.activateBankAccount))
