@@ -163,5 +163,3 @@ func (e *env) register(u user, body map[string]any) answer {
 	}
 	return a
 }
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

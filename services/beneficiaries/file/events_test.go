@@ -4,19 +4,16 @@ import (
 	"bytes"
 	"context"
 	"mime/multipart"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/segmentio/kafka-go"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	eventschema "github.com/entraide/entraide/api/events"
 	"github.com/entraide/entraide/libs/civil"
 	"github.com/entraide/entraide/libs/embedded/testkit"
 	"github.com/entraide/entraide/libs/events"
@@ -25,40 +22,6 @@ import (
 	"github.com/entraide/entraide/services/beneficiaries/file"
 	"github.com/entraide/entraide/services/beneficiaries/internal/apitest"
 )
-
-func schema(t *testing.T, name string) *jsonschema.Schema {
-	t.Helper()
-	_, self, _, _ := runtime.Caller(0)
-	path := filepath.Join(filepath.Dir(self), "..", "..", "..", "api", "events", "beneficiaries", name+".schema.json")
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatalf("schema %s: %v", name, err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource(path, doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile(path)
-	if err != nil {
-		t.Fatalf("compile %s: %v", name, err)
-	}
-	return s
-}
-
-func validate(t *testing.T, s *jsonschema.Schema, data []byte) error {
-	t.Helper()
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s.Validate(v)
-}
 
 // outbox returns the events waiting in a collection's outboxes (no brokers in the test env: nothing is relayed).
 func outbox(t *testing.T, coll *mongo.Collection) []events.Event {
@@ -108,8 +71,8 @@ func TestEventsValidateAgainstSchemas(t *testing.T) {
 	seen := map[string]int{}
 	for _, ev := range evs {
 		seen[ev.Type]++
-		if err := validate(t, schema(t, ev.Type), ev.Data); err != nil {
-			t.Errorf("%s does not validate: %v\n%s", ev.Type, err, ev.Data)
+		if err := eventschema.Validate(ev.Type, ev.Data); err != nil {
+			t.Errorf("%s: %v\n%s", ev.Type, err, ev.Data)
 		}
 		if strings.Contains(string(ev.Data), "Vandenberghe") || strings.Contains(string(ev.Data), "Déménagement") {
 			t.Errorf("%s carries personal data: %s", ev.Type, ev.Data)
@@ -129,7 +92,7 @@ func TestEventsValidateAgainstSchemas(t *testing.T) {
 		file.EventFileOpened: `{"file_id":"` + id + `","person_id":"` + p + `","assignee":"u","opened_on":"2026-01-01","origin":"manual"}`,
 	}
 	for typ, data := range bad {
-		if validate(t, schema(t, typ), []byte(data)) == nil {
+		if eventschema.Validate(typ, []byte(data)) == nil {
 			t.Errorf("%s schema accepted %s", typ, data)
 		}
 	}
@@ -185,7 +148,7 @@ func TestTasksFromKafkaExactlyOnceAndCaseload(t *testing.T) {
 	for _, s := range []EventCheck{
 		{good, "schema"}, {sameTask, "schema"}, {byPerson, "schema"}, {malformed, "no schema"},
 	} {
-		err := validate(t, schema(t, "task.requested.v1"), s.ev.Data)
+		err := eventschema.Validate(s.ev.Type, s.ev.Data)
 		if (err == nil) != (s.want == "schema") {
 			t.Errorf("task schema on %s: %v", s.ev.Data, err)
 		}
