@@ -173,8 +173,8 @@ func collect(e *jsonschema.ValidationError, out *[]string) {
 	*out = append(*out, msg)
 }
 
-// Types returns the event types that have a schema of their own, sorted. Families (see Families) are not listed:
-// their types are open-ended.
+// Types returns the event types that have a schema of their own, sorted; nil when a schema does not compile
+// (Check returns why). Families (see Families) are not listed: their types are open-ended.
 func Types() []string {
 	r, err := load()
 	if err != nil {
@@ -189,7 +189,7 @@ func Types() []string {
 }
 
 // Families returns the type families, sorted: "<aggregate>.<verb>.v<N>", whose types are
-// be.cpas.<service>.<aggregate>.<verb>.v<N> for any service.
+// be.cpas.<service>.<aggregate>.<verb>.v<N> for any service; nil when a schema does not compile.
 func Families() []string {
 	r, err := load()
 	if err != nil {
