@@ -212,9 +212,26 @@ func cleanFileName(name string) string {
 }
 
 // downloadDocument streams a document's content from the service with the service's type and file name: an
-// attachment, never shown inline.
+// attachment, never shown inline. The document must belong to a file on which the page's person is registered:
+// the service checks only that the caller sees the document, so without this check any person's page (whose
+// purpose the read is declared under) would serve any visible document. Another person's document is not found.
 func (s *Server) downloadDocument(w http.ResponseWriter, r *http.Request, sess *Session) {
-	res, err := s.registry.DownloadDocument(r.Context(), s.call(r, sess), sess.Purpose(r.PathValue("id")), r.PathValue("doc"))
+	cl, personID := s.call(r, sess), r.PathValue("id")
+	purpose := sess.Purpose(personID)
+	doc, err := s.registry.GetDocument(r.Context(), cl, purpose, r.PathValue("doc"))
+	if err != nil {
+		s.apiFailed(w, r, sess, err)
+		return
+	}
+	f, err := s.registry.GetFile(r.Context(), cl, purpose, doc.FileID)
+	if err == nil && !f.Manages(personID) {
+		err = &APIError{Status: http.StatusNotFound}
+	}
+	if err != nil {
+		s.apiFailed(w, r, sess, err)
+		return
+	}
+	res, err := s.registry.DownloadDocument(r.Context(), cl, purpose, doc.ID)
 	if err != nil {
 		s.apiFailed(w, r, sess, err)
 		return

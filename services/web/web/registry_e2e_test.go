@@ -246,6 +246,16 @@ func TestEndToEndRegistry(t *testing.T) {
 	worker.get("/persons/" + personID)
 	worker.expect(http.StatusOK, "Catégorie 1 (cohabitant)", "Müller Jan")
 
+	// A document is served only under a person registered on its file: the partner's page (a person the worker
+	// sees, in the household but not on the file) does not serve it, nor does a made-up document id.
+	docID := docLink[1][strings.LastIndex(docLink[1], "/")+1:]
+	worker.get("/persons/" + partnerID + "/documents/" + docID)
+	worker.expect(http.StatusNotFound)
+	worker.expectNot("%PDF-")
+	worker.get("/persons/" + personID + "/documents/00000000-0000-4000-8000-000000000000")
+	worker.expect(http.StatusNotFound)
+	worker.get("/persons/" + personID)
+
 	// Bank account: an invalid IBAN is a field error, a valid one becomes active.
 	worker.post("/persons/"+personID+"/bank-accounts", url.Values{"iban": {"BE68 5390 0754 7035"}, "holder": {"Marie Dupont"}, "version": {versionOf(t, worker.body)}})
 	worker.expect(http.StatusUnprocessableEntity, `id="f-iban-error"`, `value="BE68 5390 0754 7035"`)
