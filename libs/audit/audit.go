@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,6 +39,17 @@ const (
 	OutcomeDenied  = "denied"
 	OutcomeError   = "error"
 )
+
+// Purposes are the reasons a user may declare for reading personal data (the X-Purpose header of the services'
+// reads): the DPO's trail groups accesses by them.
+var Purposes = []string{"case_follow_up", "social_inquiry", "decision_preparation", "payment", "data_subject_request", "audit_review"}
+
+// PurposeInvalid is recorded instead of a declared purpose that is not one of Purposes (a refused read is still
+// audited, but what a client typed never reaches the trail).
+const PurposeInvalid = "invalid_purpose"
+
+// ValidPurpose tells whether p is one of Purposes.
+func ValidPurpose(p string) bool { return slices.Contains(Purposes, p) }
 
 // ErrInvalidRecord reports a record missing what an audit needs.
 var ErrInvalidRecord = errors.New("audit: invalid record")
@@ -99,6 +111,9 @@ func (w *Writer) Write(ctx context.Context, rec Record) error {
 		rec.At = time.Now()
 	}
 	rec.At = rec.At.UTC().Truncate(time.Millisecond)
+	if rec.Purpose != "" && !ValidPurpose(rec.Purpose) {
+		rec.Purpose = PurposeInvalid
+	}
 	if err := validate(rec); err != nil {
 		return err
 	}

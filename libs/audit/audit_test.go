@@ -41,6 +41,24 @@ func TestWriteRefusesIncompleteRecords(t *testing.T) {
 	}
 }
 
+// A purpose the client typed is recorded only when it is one of the codes: a refused read is audited without
+// carrying what was typed into the trail.
+func TestWriteKeepsOnlyKnownPurposes(t *testing.T) {
+	ctx := context.Background()
+	w := NewWriter(testkit.Database(t).Collection(CollectionName), "test", nil)
+	for typed, want := range map[string]string{"social_inquiry": "social_inquiry", "Jean Dupont 85.07.14-123.30": PurposeInvalid, "": ""} {
+		r := rec("u1", "f1", "file.read", time.Now())
+		r.ID, r.Purpose = "", typed
+		if err := w.Write(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		res, err := w.Search(ctx, r.Tenant, Filter{}, Page{Size: 1})
+		if err != nil || len(res.Records) != 1 || res.Records[0].Purpose != want {
+			t.Fatalf("purpose %q recorded as %+v (%v), want %q", typed, res.Records, err, want)
+		}
+	}
+}
+
 func TestSearchNewestFirstPaginated(t *testing.T) {
 	ctx := context.Background()
 	w := NewWriter(testkit.Database(t).Collection(CollectionName), "test", nil)

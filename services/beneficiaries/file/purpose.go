@@ -14,14 +14,14 @@ import (
 const PurposeHeader = "X-Purpose"
 
 // Purposes a read of a file, a journal or a document may declare (they end up in the audit trail).
-var Purposes = []string{"case_follow_up", "social_inquiry", "decision_preparation", "payment", "data_subject_request", "audit_review"}
+var Purposes = audit.Purposes
 
 // CheckPurpose refuses a missing or unknown purpose with a field error on X-Purpose.
 func CheckPurpose(purpose string) error {
 	if purpose == "" {
 		return problem.Invalid(problem.Field(PurposeHeader, "required"))
 	}
-	if !slices.Contains(Purposes, purpose) {
+	if !audit.ValidPurpose(purpose) {
 		return problem.Invalid(problem.Field(PurposeHeader, "file.purpose_invalid"))
 	}
 	return nil

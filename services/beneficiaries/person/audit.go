@@ -17,14 +17,14 @@ import (
 const PurposeHeader = "X-Purpose"
 
 // Purposes a read may declare; they end up in the audit trail the DPO searches.
-var Purposes = []string{"case_follow_up", "social_inquiry", "decision_preparation", "payment", "data_subject_request", "audit_review"}
+var Purposes = audit.Purposes
 
 // checkPurpose refuses a missing or unknown purpose with a field error on X-Purpose.
 func checkPurpose(purpose string) error {
 	if purpose == "" {
 		return problem.Invalid(problem.Field(PurposeHeader, "required"))
 	}
-	if !slices.Contains(Purposes, purpose) {
+	if !audit.ValidPurpose(purpose) {
 		return problem.Invalid(problem.Field(PurposeHeader, "person.purpose_invalid"))
 	}
 	return nil
