@@ -2,7 +2,8 @@
 // (a medical certificate is restricted to its uploader and the head, like a restricted note), the content type
 // found by sniffing the bytes (PDF, JPEG, PNG, ODT, DOCX; never the client's word nor the extension), their
 // SHA-256, their download, and their removal by the head with a reason: a removed document is hidden from every
-// use but kept for the retention period, with the removal recorded.
+// use but kept for the retention period, with the removal recorded. Contents a crash left without metadata
+// are swept (Module.Run: at start, then hourly, those older than an hour).
 //
 // This file is the domain: types, rules and content sniffing, without I/O.
 package document

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -51,7 +52,7 @@ func NewRepository(db *mongo.Database, onWrite func(collection, id string)) *Rep
 
 // Store saves the content under the document id, then the metadata with its events. Without transactions the
 // two writes are not atomic: if the metadata cannot be written the content is deleted again; a crash in between
-// leaves a content no document names, which nothing can reach.
+// leaves a content no document names, which nothing can reach and SweepOrphans deletes once it is old enough.
 func (r *Repository) Store(ctx context.Context, tenant, id string, d Document, content io.Reader, evs ...events.Event) error {
 	meta := bson.D{{Key: "tenant", Value: tenant}, {Key: "document_id", Value: id}}
 	if err := r.bucket.UploadFromStreamWithID(ctx, id, id, content, options.GridFSUpload().SetMetadata(meta)); err != nil {
@@ -116,4 +117,92 @@ func (r *Repository) Update(ctx context.Context, tenant, id string, expected int
 		return 0, ErrNotFound
 	}
 	return v, err
+}
+
+// SweepResult counts what a sweep removed.
+type SweepResult struct {
+	// Contents are stored contents (GridFS files) no document metadata names.
+	Contents int
+	// Partial are the chunks of uploads that never finished (chunks without their GridFS file), by upload.
+	Partial int
+}
+
+// SweepOrphans removes the contents nothing refers to, stored before cutoff. Store writes the content first and
+// its metadata second, without a transaction: a process that dies in between leaves a content no document
+// names, and one that dies during the upload leaves chunks without their GridFS file. Neither can be reached nor
+// listed by anyone, yet both hold personal data. Only what is older than cutoff is considered, so an upload in
+// progress (its metadata follows its content within milliseconds) is never touched: cutoff must leave a grace
+// period of at least minutes. Contents whose metadata exists, removed or not, are kept (the retention purge
+// deletes those).
+func (r *Repository) SweepOrphans(ctx context.Context, cutoff time.Time) (SweepResult, error) {
+	var res SweepResult
+	files := r.bucket.GetFilesCollection()
+	cur, err := files.Find(ctx, bson.D{{Key: "uploadDate", Value: bson.D{{Key: "$lt", Value: cutoff}}}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return res, fmt.Errorf("document: sweep: list contents: %w", err)
+	}
+	var ids []bson.RawValue
+	for cur.Next(ctx) {
+		ids = append(ids, cur.Current.Lookup("_id"))
+	}
+	err = cur.Err()
+	_ = cur.Close(ctx)
+	if err != nil {
+		return res, fmt.Errorf("document: sweep: list contents: %w", err)
+	}
+	for _, raw := range ids {
+		id, ok := raw.StringValueOK()
+		if !ok {
+			continue // not one of ours: Store names every content by its document id
+		}
+		named, err := r.docs.Collection().CountDocuments(ctx, bson.D{{Key: "_id", Value: id}})
+		if err != nil {
+			return res, fmt.Errorf("document: sweep: %w", err)
+		}
+		if named > 0 {
+			continue
+		}
+		if err := r.bucket.Delete(ctx, id); err != nil && !errors.Is(err, mongo.ErrFileNotFound) {
+			return res, fmt.Errorf("document: sweep: delete content: %w", err)
+		}
+		res.Contents++
+	}
+
+	// Chunks carry no date, but their _id is an ObjectID the driver made when it wrote them. (FerretDB's distinct
+	// refuses the driver's maxTimeMS: the files ids are gathered here.)
+	chunks := r.bucket.GetChunksCollection()
+	ccur, err := chunks.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$lt", Value: bson.NewObjectIDFromTimestamp(cutoff)}}}},
+		options.Find().SetProjection(bson.D{{Key: "files_id", Value: 1}}))
+	if err != nil {
+		return res, fmt.Errorf("document: sweep: list chunks: %w", err)
+	}
+	var fileIDs []bson.RawValue
+	seen := map[string]bool{}
+	for ccur.Next(ctx) {
+		fid := ccur.Current.Lookup("files_id")
+		if key := fid.String(); !seen[key] {
+			seen[key] = true
+			fileIDs = append(fileIDs, fid)
+		}
+	}
+	err = ccur.Err()
+	_ = ccur.Close(ctx)
+	if err != nil {
+		return res, fmt.Errorf("document: sweep: list chunks: %w", err)
+	}
+	for _, fid := range fileIDs {
+		n, err := files.CountDocuments(ctx, bson.D{{Key: "_id", Value: fid}})
+		if err != nil {
+			return res, fmt.Errorf("document: sweep: %w", err)
+		}
+		if n > 0 {
+			continue
+		}
+		if _, err := chunks.DeleteMany(ctx, bson.D{{Key: "files_id", Value: fid}}); err != nil {
+			return res, fmt.Errorf("document: sweep: delete chunks: %w", err)
+		}
+		res.Partial++
+	}
+	return res, nil
 }
