@@ -44,8 +44,11 @@ func EnsureIndexes(ctx context.Context, db *mongo.Database) error {
 		return m
 	}
 	for coll, models := range map[string][]mongo.IndexModel{
+		// The listings by worker or team (caseloads, the head's filters on status and assignee or team: equality
+		// on the three fields, in any order) use tenant+assignee+status and tenant+team_id+status; the head's
+		// unfiltered listing of the open files, newest first, tenant+status+opened_at.
 		CollFiles: {idx(true, "tenant", "number"), idx(false, "tenant", "person_ids"), idx(false, "tenant", "assignee", "status"),
-			idx(false, "tenant", "team_id", "status"), idx(false, "tenant", "request_id")},
+			idx(false, "tenant", "team_id", "status"), idx(false, "tenant", "status", "opened_at"), idx(false, "tenant", "request_id")},
 		CollNotes: {idx(false, "tenant", "file_id", "date")},
 		CollTeams: {idx(true, "tenant", "name"), idx(false, "tenant", "members")},
 		CollTasks: {idx(false, "tenant", "file_id", "status")},
@@ -153,6 +156,9 @@ func (r *Repository) UpdateFile(ctx context.Context, tenant, id string, expected
 type FileQuery struct {
 	PersonID string
 	Status   Status
+	// Assignee and TeamID narrow to the files assigned to that worker, or to that team (user and team ids).
+	Assignee string
+	TeamID   string
 	Page     int
 	PageSize int
 }
@@ -207,6 +213,12 @@ func (r *Repository) ListFiles(ctx context.Context, tenant string, v Viewer, q F
 	}
 	if q.Status != "" {
 		extra = append(extra, bson.E{Key: "status", Value: string(q.Status)})
+	}
+	if q.Assignee != "" {
+		extra = append(extra, bson.E{Key: "assignee", Value: q.Assignee})
+	}
+	if q.TeamID != "" {
+		extra = append(extra, bson.E{Key: "team_id", Value: q.TeamID})
 	}
 	recs, err := r.findFiles(ctx, tenant, v, extra, int64((q.Page-1)*q.PageSize), int64(q.PageSize+1))
 	if err != nil {

@@ -147,12 +147,21 @@ func fileView(r FileRecord) FileView {
 	return v
 }
 
+// FileListItem is a file of a listing: the file, its applicant's display name, the date of the newest journal
+// note the caller may read (zero when none) and the number of its open tasks.
+type FileListItem struct {
+	FileView
+	PersonName string     `json:"person_name"`
+	LastNoteOn civil.Date `json:"last_note_on"`
+	OpenTasks  int        `json:"open_tasks"`
+}
+
 // FilePage is one page of files.
 type FilePage struct {
-	Items    []FileView `json:"items"`
-	Page     int        `json:"page"`
-	PageSize int        `json:"page_size"`
-	HasMore  bool       `json:"has_more"`
+	Items    []FileListItem `json:"items"`
+	Page     int            `json:"page"`
+	PageSize int            `json:"page_size"`
+	HasMore  bool           `json:"has_more"`
 }
 
 // NoteView is a journal note.
@@ -499,9 +508,32 @@ func (s *service) ListFiles(ctx context.Context, a Actor, purpose string, q File
 	if err != nil {
 		return FilePage{}, err
 	}
-	page := FilePage{Items: make([]FileView, 0, len(recs)), Page: q.Page, PageSize: q.PageSize, HasMore: more}
+	ids := make([]string, 0, len(recs))
+	persons := make([]string, 0, len(recs))
 	for _, r := range recs {
-		page.Items = append(page.Items, fileView(r))
+		ids = append(ids, r.ID)
+		persons = append(persons, r.State.Applicant())
+	}
+	names, err := s.persons.DisplayNames(ctx, a.Tenant, persons)
+	if err != nil {
+		return FilePage{}, err
+	}
+	tasks, err := s.repo.OpenTasks(ctx, a.Tenant, ids)
+	if err != nil {
+		return FilePage{}, err
+	}
+	openTasks := map[string]int{}
+	for _, t := range tasks {
+		openTasks[t.State.FileID]++
+	}
+	page := FilePage{Items: make([]FileListItem, 0, len(recs)), Page: q.Page, PageSize: q.PageSize, HasMore: more}
+	for _, r := range recs {
+		last, err := s.repo.LastNoteDate(ctx, a.Tenant, r.ID, v)
+		if err != nil {
+			return FilePage{}, err
+		}
+		page.Items = append(page.Items, FileListItem{FileView: fileView(r), PersonName: names[r.State.Applicant()],
+			LastNoteOn: last, OpenTasks: openTasks[r.ID]})
 		s.audit.Record(ctx, a, Entry{Action: "file.list", ResourceType: "file", ResourceID: r.ID, FileID: r.ID, Purpose: purpose})
 	}
 	return page, nil

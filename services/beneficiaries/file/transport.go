@@ -194,12 +194,20 @@ func decodeListFiles(_ context.Context, r *http.Request) (any, error) {
 		}
 		return n
 	}
-	personID := q.Get("person_id")
-	if personID != "" && !uuidPattern.MatchString(personID) {
-		return nil, problem.Invalid(problem.Field("person_id", "invalid"))
+	var fs problem.Fields
+	ids := map[string]string{}
+	for _, name := range []string{"person_id", "assignee", "team_id"} {
+		id := strings.ToLower(q.Get(name))
+		if id != "" && !uuidPattern.MatchString(id) {
+			fs.Add(name, "invalid")
+		}
+		ids[name] = id
 	}
-	return listFilesRequest{FileQuery: FileQuery{PersonID: personID, Status: Status(q.Get("status")), Page: num("page"), PageSize: num("page_size")},
-		purpose: r.Header.Get(PurposeHeader)}, nil
+	if err := fs.Err(); err != nil {
+		return nil, err
+	}
+	return listFilesRequest{FileQuery: FileQuery{PersonID: ids["person_id"], Status: Status(q.Get("status")), Assignee: ids["assignee"],
+		TeamID: ids["team_id"], Page: num("page"), PageSize: num("page_size")}, purpose: r.Header.Get(PurposeHeader)}, nil
 }
 
 // ToProblem is the one place where the file package's errors become HTTP problems.
