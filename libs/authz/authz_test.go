@@ -66,6 +66,7 @@ var expected = map[string][]string{
 	"POST /audit":               {"dpo"},
 	// web pages: the beneficiary registry
 	"GET /caseload":                    {"social_worker", "social_service_head"},
+	"GET /files":                       {"social_service_head"},
 	"POST /tasks/{id}/done":            {"social_worker", "social_service_head"},
 	"GET /persons":                     {"social_worker", "social_service_head"},
 	"POST /persons":                    {"social_worker", "social_service_head"},

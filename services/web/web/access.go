@@ -31,6 +31,7 @@ type navEntry struct {
 var navEntries = []navEntry{
 	{Route: "/", Label: "nav.home", Description: "nav.home.description"},
 	{Route: "/caseload", Label: "nav.caseload", Description: "nav.caseload.description"},
+	{Route: "/files", Label: "nav.files", Description: "nav.files.description"},
 	{Route: "/persons", Label: "nav.persons", Description: "nav.persons.description"},
 	{Route: "/persons/new", Label: "nav.persons_new", Description: "nav.persons_new.description"},
 	{Route: "/teams", Label: "nav.teams", Description: "nav.teams.description"},

@@ -572,6 +572,46 @@ func (c *BeneficiariesClient) Caseload(ctx context.Context, cl call) ([]Caseload
 	return out.Items, err
 }
 
+// FileListItem is a file of a listing, with its applicant's name, its last note and its open tasks count.
+type FileListItem struct {
+	SocialFile
+	PersonName string `json:"person_name"`
+	LastNoteOn string `json:"last_note_on"`
+	OpenTasks  int    `json:"open_tasks"`
+}
+
+// FileFilter narrows a listing of files: by status, assigned worker and team (ids only: the query string
+// carries no personal data).
+type FileFilter struct {
+	Status, Assignee, TeamID string
+	Page, PageSize           int
+}
+
+// FileList is a page of files and whether more follow.
+type FileList struct {
+	Items   []FileListItem `json:"items"`
+	HasMore bool           `json:"has_more"`
+}
+
+// ListFiles reads a page of the files the caller sees (every file of the tenant for the head).
+func (c *BeneficiariesClient) ListFiles(ctx context.Context, cl call, purpose string, f FileFilter) (FileList, error) {
+	q := url.Values{}
+	for k, v := range map[string]string{"status": f.Status, "assignee": f.Assignee, "team_id": f.TeamID} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if f.Page > 0 {
+		q.Set("page", strconv.Itoa(f.Page))
+	}
+	if f.PageSize > 0 {
+		q.Set("page_size", strconv.Itoa(f.PageSize))
+	}
+	var out FileList
+	_, err := c.do(ctx, cl.withPurpose(purpose), http.MethodGet, "/v1/files?"+q.Encode(), nil, &out)
+	return out, err
+}
+
 // CompleteTask marks a task done.
 func (c *BeneficiariesClient) CompleteTask(ctx context.Context, cl call, id string, version int64) error {
 	_, err := c.do(ctx, cl.withVersion(version), http.MethodPost, "/v1/tasks/"+url.PathEscape(id)+"/done", nil, nil)

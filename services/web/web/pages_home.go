@@ -22,7 +22,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, sess *Session) {
 		items, err := s.registry.Caseload(r.Context(), s.call(r, sess))
 		switch {
 		case err == nil:
-			d.Caseload = &caseloadData{Items: items, Return: "/"}
+			d.Caseload = pageOfCaseload(items, "/", pageNumber(r))
 		case errors.Is(err, ErrBeneficiariesUnavailable):
 			s.log.WarnContext(r.Context(), "home: caseload unavailable", "request_id", httpkit.RequestID(r.Context()), "error", err.Error())
 			d.CaseloadUnavailable = true

@@ -150,6 +150,7 @@ func (s *Server) routes(rt *httpkit.Router) {
 	// The beneficiary registry (social workers and their head); pages_caseload.go, pages_persons.go,
 	// pages_files.go, pages_teams.go.
 	handle("GET /caseload", s.page(s.caseloadPage))
+	handle("GET /files", s.page(s.allFilesPage))
 	handle("POST /tasks/{id}/done", s.page(s.completeTask))
 	handle("GET /persons", s.page(s.personsPage))
 	handle("POST /persons", s.page(s.searchPersons))
