@@ -2,7 +2,11 @@ module github.com/entraide/entraide/services/decisions
 
 go 1.26.0
 
-require github.com/entraide/entraide/libs v0.0.0-00010101000000-000000000000
+require (
+	github.com/entraide/entraide/libs v0.0.0-00010101000000-000000000000
+	github.com/go-pdf/fpdf v0.9.0
+	golang.org/x/net v0.62.0
+)
 
 require (
 	go.mongodb.org/mongo-driver/v2 v2.10.0 // indirect
