@@ -335,9 +335,9 @@ func (d Decision) grantSection(lang Lang) Section {
 			}
 		}
 		if d.Paid == PaidOnce {
-			s.Paragraphs = append(s.Paragraphs, pick(lang, "Périodicité du paiement : paiement unique, par virement sur votre compte.", "Betalingsfrequentie: eenmalige betaling, door overschrijving op uw rekening."))
+			s.After = append(s.After, pick(lang, "Périodicité du paiement : paiement unique, par virement sur votre compte.", "Betalingsfrequentie: eenmalige betaling, door overschrijving op uw rekening."))
 		} else {
-			s.Paragraphs = append(s.Paragraphs, pick(lang, "Périodicité du paiement : mensuelle, par virement sur votre compte.", "Betalingsfrequentie: maandelijks, door overschrijving op uw rekening."))
+			s.After = append(s.After, pick(lang, "Périodicité du paiement : mensuelle, par virement sur votre compte.", "Betalingsfrequentie: maandelijks, door overschrijving op uw rekening."))
 		}
 	} else {
 		s.Paragraphs = append(s.Paragraphs, pick(lang,

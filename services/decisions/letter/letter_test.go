@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -669,5 +670,38 @@ func TestLabourCourts(t *testing.T) {
 		if got := liege.LabourCourt(tt.lang, tt.division, addr); got != tt.want {
 			t.Errorf("LabourCourt(%s, %q) = %+v", tt.lang, tt.division, got)
 		}
+	}
+}
+
+func TestLongLetterPDF(t *testing.T) {
+	d := decision(t, NL, Granted)
+	for i := range 40 {
+		d.Conditions = append(d.Conditions, Condition{Text: fmt.Sprintf("Voorwaarde %d", i+1), Met: true, Note: strings.Repeat("vastgesteld tijdens het huisbezoek, ", 6)})
+	}
+	doc, err := DecisionLetter(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf := pdfBytes(t, doc)
+	pages := bytes.Count(pdf, []byte("/Type /Page\n"))
+	if pages < 2 {
+		t.Fatalf("%d pages for a long letter", pages)
+	}
+	checkPDF(t, pdf, fmt.Sprintf("1/%d", pages), fmt.Sprintf("%d/%d", pages, pages), "Voorwaarde 40", "Het beroep is kosteloos.")
+}
+
+func TestHTMLEscapesInput(t *testing.T) {
+	d := decision(t, FR, Granted)
+	d.Beneficiary.Name = "Chloë <script>alert(1)</script> & Co"
+	doc, err := DecisionLetter(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := renderHTML(t, doc)
+	if bytes.Contains(page, []byte("<script>")) {
+		t.Fatal("input written unescaped")
+	}
+	if got, _ := text(t, page); !strings.Contains(got, "Chloë <script>alert(1)</script> & Co") {
+		t.Errorf("name not shown as text: %s", got)
 	}
 }

@@ -74,12 +74,16 @@ func (d Document) PDF(w io.Writer, opt PDFOptions) error {
 	}
 	pdf.SetY(max(pdf.GetY(), afterSender) + 12)
 
-	pdf.SetFont("Helvetica", "", 9)
+	pdf.SetFont("Helvetica", "B", 9)
+	labelWidth := 0.0
+	for _, m := range d.Meta {
+		labelWidth = max(labelWidth, pdf.GetStringWidth(tr(m.Label))+4)
+	}
 	for _, m := range d.Meta {
 		pdf.SetFont("Helvetica", "B", 9)
-		pdf.CellFormat(45, 4.5, tr(m.Label), "", 0, "L", false, 0, "")
+		pdf.CellFormat(labelWidth, 4.5, tr(m.Label), "", 0, "L", false, 0, "")
 		pdf.SetFont("Helvetica", "", 9)
-		pdf.MultiCell(pdfWidth-45, 4.5, tr(m.Value), "", "L", false)
+		pdf.MultiCell(pdfWidth-labelWidth, 4.5, tr(m.Value), "", "L", false)
 	}
 	pdf.Ln(6)
 
