@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/entraide/entraide/libs/config"
+	"github.com/entraide/entraide/services/beneficiaries/document"
 )
 
 // Config is the beneficiaries service's configuration; LoadConfig reads it from the environment.
@@ -21,6 +22,8 @@ type Config struct {
 	IdentityIssuer string
 
 	DocumentMaxBytes int64
+	// DocumentRetention is the retention period of each document type, as document.ParseRetention reads it.
+	DocumentRetention string
 
 	KafkaBrokers           []string
 	KafkaReplicationFactor int
@@ -46,6 +49,9 @@ func LoadConfig(r *config.Reader) Config {
 		IdentityIssuer: r.String("IDENTITY_ISSUER", "entraide-identity", "iss claim the access tokens must carry"),
 		DocumentMaxBytes: int64(r.Int("BENEFICIARIES_DOCUMENT_MAX_BYTES", 20<<20,
 			"largest document upload accepted, in bytes (default 20 MiB)")),
+		DocumentRetention: r.String("BENEFICIARIES_DOCUMENT_RETENTION", document.DefaultRetention().String(),
+			"retention of documents per type, counted from the file's closure (or the document's removal): type=period "+
+				"with periods in years and days (10y, 90d, 1y30d); types not named keep 10y. CPAS policy: the DPO must set it"),
 		KafkaBrokers:           r.List("KAFKA_BROKERS", "", "Kafka bootstrap brokers; empty: events wait in the outbox until a relay with brokers runs"),
 		KafkaReplicationFactor: r.Int("KAFKA_REPLICATION_FACTOR", 1, "replication factor of the topics this service creates"),
 		ShutdownGrace:          r.Duration("BENEFICIARIES_SHUTDOWN_GRACE", 10*time.Second, "time in-flight requests get to finish at shutdown"),
@@ -70,6 +76,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("BENEFICIARIES_DOCUMENT_MAX_BYTES must be at least 1024")
 	case c.KafkaReplicationFactor < 1:
 		return fmt.Errorf("KAFKA_REPLICATION_FACTOR must be at least 1")
+	}
+	if _, err := document.ParseRetention(c.DocumentRetention); err != nil {
+		return fmt.Errorf("BENEFICIARIES_DOCUMENT_RETENTION: %w", err)
 	}
 	return nil
 }

@@ -138,9 +138,13 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 		KafkaBrokers: cfg.KafkaBrokers, KafkaReplicationFactor: cfg.KafkaReplicationFactor,
 	})
 	app.Persons.SetHooks(app.Files.PersonHooks())
+	retention, err := document.ParseRetention(cfg.DocumentRetention)
+	if err != nil {
+		return nil, err
+	}
 	app.Documents = document.NewModule(document.Deps{
 		DB: db, OnWrite: onWrite, Logger: logger, Registerer: reg, Files: app.Files,
-		MaxBytes: cfg.DocumentMaxBytes, Idempotency: idem,
+		MaxBytes: cfg.DocumentMaxBytes, Idempotency: idem, Retention: retention,
 	})
 	app.modules = []module{app.Persons, app.Files, app.Documents}
 

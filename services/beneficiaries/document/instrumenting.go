@@ -66,3 +66,13 @@ func (m *instrumentingService) Remove(ctx context.Context, a file.Actor, id stri
 	defer func(b time.Time) { m.observe("remove", b, err) }(time.Now())
 	return m.next.Remove(ctx, a, id, version, reason)
 }
+
+func (m *instrumentingService) RetentionDue(ctx context.Context, a file.Actor) (r0 DueList, err error) {
+	defer func(b time.Time) { m.observe("retention_due", b, err) }(time.Now())
+	return m.next.RetentionDue(ctx, a)
+}
+
+func (m *instrumentingService) Purge(ctx context.Context, a file.Actor, in PurgeInput) (r0 PurgeResult, err error) {
+	defer func(b time.Time) { m.observe("purge", b, err) }(time.Now())
+	return m.next.Purge(ctx, a, in)
+}

@@ -61,3 +61,19 @@ func (l *loggingService) Remove(ctx context.Context, a file.Actor, id string, ve
 	defer func(b time.Time) { l.log(ctx, "remove", a.Tenant, b, err) }(time.Now())
 	return l.next.Remove(ctx, a, id, version, reason)
 }
+
+func (l *loggingService) RetentionDue(ctx context.Context, a file.Actor) (r0 DueList, err error) {
+	defer func(b time.Time) { l.log(ctx, "retention_due", a.Tenant, b, err) }(time.Now())
+	return l.next.RetentionDue(ctx, a)
+}
+
+func (l *loggingService) Purge(ctx context.Context, a file.Actor, in PurgeInput) (r0 PurgeResult, err error) {
+	defer func(b time.Time) {
+		l.log(ctx, "purge", a.Tenant, b, err)
+		if len(r0.Purged) > 0 {
+			l.logger.InfoContext(ctx, "documents purged at the end of their retention", "tenant", a.Tenant, "count", len(r0.Purged),
+				"request_id", httpkit.RequestID(ctx))
+		}
+	}(time.Now())
+	return l.next.Purge(ctx, a, in)
+}

@@ -26,6 +26,9 @@ type Deps struct {
 	MaxBytes int64
 	// Idempotency makes uploads with an Idempotency-Key safe to retry; nil means none.
 	Idempotency *idempotency.Store
+	// Retention [DefaultRetention] is the retention period of each document type
+	// (BENEFICIARIES_DOCUMENT_RETENTION).
+	Retention Retention
 	// OrphanGrace [DefaultOrphanGrace] is how old a content nothing refers to must be before the sweep deletes
 	// it; SweepInterval [DefaultSweepInterval] is how often Run sweeps (first at start).
 	OrphanGrace, SweepInterval time.Duration
@@ -68,8 +71,8 @@ func NewModule(d Deps) *Module {
 		d.Now = time.Now
 	}
 	m := &Module{Repository: NewRepository(d.DB, d.OnWrite), deps: d, protect: d.Files.Protect()}
-	svc := NewService(m.Repository, d.Files.Service, d.Files.Auditor, d.Logger,
-		Config{MaxBytes: d.MaxBytes, Idempotency: d.Idempotency, Now: d.Now})
+	svc := NewService(m.Repository, d.Files.Service, d.Files.Repository, d.Files.Auditor, d.Logger,
+		Config{MaxBytes: d.MaxBytes, Idempotency: d.Idempotency, Retention: d.Retention, Now: d.Now})
 	svc = LoggingMiddleware(d.Logger)(svc)
 	m.Service = InstrumentingMiddleware(d.Registerer)(svc)
 	return m

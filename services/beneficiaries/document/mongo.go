@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/entraide/entraide/libs/civil"
 	"github.com/entraide/entraide/libs/events"
 	"github.com/entraide/entraide/libs/store"
 )
@@ -20,6 +21,9 @@ import (
 const (
 	CollDocuments = "documents"
 	Bucket        = "document_contents"
+	// CollPurges keeps one record per retention purge: who, when, why, and which documents (ids, types, file
+	// numbers, due dates; no content, no name).
+	CollPurges = "document_purges"
 )
 
 // Collections returns the collections whose outboxes the service's relay must publish.
@@ -29,8 +33,12 @@ func Collections(db *mongo.Database) []*mongo.Collection {
 
 // EnsureIndexes creates the metadata indexes (GridFS creates its own on the first upload, one at a time).
 func EnsureIndexes(ctx context.Context, db *mongo.Database) error {
-	return store.EnsureIndexes(ctx, db.Collection(CollDocuments),
-		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "file_id", Value: 1}, {Key: "uploaded_at", Value: -1}}})
+	if err := store.EnsureIndexes(ctx, db.Collection(CollDocuments),
+		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "file_id", Value: 1}, {Key: "uploaded_at", Value: -1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "removal.at", Value: 1}}}); err != nil {
+		return err
+	}
+	return store.EnsureIndexes(ctx, db.Collection(CollPurges), mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "at", Value: -1}}})
 }
 
 // Record is a stored document's metadata.
@@ -40,6 +48,7 @@ type Record = store.Versioned[Document]
 type Repository struct {
 	docs   *store.Repository[Document]
 	bucket *mongo.GridFSBucket
+	purges *mongo.Collection
 }
 
 // NewRepository works on db; onWrite wakes the relay after a write with events.
@@ -47,6 +56,7 @@ func NewRepository(db *mongo.Database, onWrite func(collection, id string)) *Rep
 	return &Repository{
 		docs:   store.NewRepository[Document](db.Collection(CollDocuments), onWrite),
 		bucket: db.GridFSBucket(options.GridFSBucket().SetName(Bucket)),
+		purges: db.Collection(CollPurges),
 	}
 }
 
@@ -205,4 +215,87 @@ func (r *Repository) SweepOrphans(ctx context.Context, cutoff time.Time) (SweepR
 		res.Partial++
 	}
 	return res, nil
+}
+
+// RetentionCandidates returns the metadata of the tenant's documents whose retention may have started: the
+// removed ones and those of the files named (the closed files).
+func (r *Repository) RetentionCandidates(ctx context.Context, tenant string, fileIDs []string) ([]Record, error) {
+	or := bson.A{bson.D{{Key: "removal", Value: bson.D{{Key: "$exists", Value: true}}}}}
+	if len(fileIDs) > 0 {
+		or = append(or, bson.D{{Key: "file_id", Value: bson.D{{Key: "$in", Value: fileIDs}}}})
+	}
+	filter, err := store.TenantFilter(tenant, bson.D{{Key: "$or", Value: or}})
+	if err != nil {
+		return nil, err
+	}
+	cur, err := r.docs.Collection().Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).
+		SetProjection(bson.D{{Key: store.OutboxField, Value: 0}}))
+	if err != nil {
+		return nil, fmt.Errorf("document: retention candidates: %w", err)
+	}
+	defer cur.Close(ctx)
+	var out []Record
+	for cur.Next(ctx) {
+		var d Document
+		if err := bson.Unmarshal(cur.Current, &d); err != nil {
+			return nil, fmt.Errorf("document: decode: %w", err)
+		}
+		id, _ := cur.Current.Lookup("_id").StringValueOK()
+		version, _ := cur.Current.Lookup("version").AsInt64OK()
+		out = append(out, Record{ID: id, Tenant: tenant, Version: version, State: d})
+	}
+	return out, cur.Err()
+}
+
+// Delete deletes a document of tenant for good: its content, then its metadata (so that a crash in between
+// leaves metadata a second purge finds again, never a content nobody names). It reports whether the metadata
+// was still there.
+func (r *Repository) Delete(ctx context.Context, tenant, id string) (bool, error) {
+	unlock := store.LockDocument(r.docs.Collection(), id)
+	defer unlock()
+	n, err := r.docs.Collection().CountDocuments(ctx, bson.D{{Key: "_id", Value: id}, {Key: "tenant", Value: tenant}})
+	if err != nil {
+		return false, fmt.Errorf("document: delete: %w", err)
+	}
+	if n == 0 {
+		return false, nil
+	}
+	if err := r.bucket.Delete(ctx, id); err != nil && !errors.Is(err, mongo.ErrFileNotFound) {
+		return false, fmt.Errorf("document: delete content: %w", err)
+	}
+	res, err := r.docs.Collection().DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "tenant", Value: tenant}})
+	if err != nil {
+		return false, fmt.Errorf("document: delete metadata: %w", err)
+	}
+	return res.DeletedCount > 0, nil
+}
+
+// PurgeRecord is one retention purge as kept in CollPurges.
+type PurgeRecord struct {
+	ID        string         `bson:"_id"`
+	Tenant    string         `bson:"tenant"`
+	At        time.Time      `bson:"at"`
+	By        string         `bson:"by"`
+	Reason    string         `bson:"reason"`
+	Documents []PurgedRecord `bson:"documents"`
+}
+
+// PurgedRecord is a document a purge deleted.
+type PurgedRecord struct {
+	DocumentID string     `bson:"document_id"`
+	FileID     string     `bson:"file_id"`
+	FileNumber string     `bson:"file_number"`
+	Type       Type       `bson:"type"`
+	DueOn      civil.Date `bson:"due_on"`
+}
+
+// InsertPurge keeps the record of a purge.
+func (r *Repository) InsertPurge(ctx context.Context, p PurgeRecord) error {
+	if p.Tenant == "" {
+		return store.ErrNoTenant
+	}
+	if _, err := r.purges.InsertOne(ctx, p); err != nil {
+		return fmt.Errorf("document: record purge: %w", err)
+	}
+	return nil
 }

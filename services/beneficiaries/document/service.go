@@ -10,11 +10,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"regexp"
+	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"github.com/entraide/entraide/libs/audit"
+	"github.com/entraide/entraide/libs/civil"
 	"github.com/entraide/entraide/libs/events"
 	"github.com/entraide/entraide/libs/httpkit"
 	"github.com/entraide/entraide/libs/idempotency"
@@ -89,6 +94,53 @@ type Service interface {
 	Get(ctx context.Context, a file.Actor, purpose, id string) (View, error)
 	Download(ctx context.Context, a file.Actor, purpose, id string) (Content, error)
 	Remove(ctx context.Context, a file.Actor, id string, version int64, reason string) error
+	// RetentionDue lists the tenant's documents whose retention is over (the head): those it may purge, and
+	// those a legal hold keeps.
+	RetentionDue(ctx context.Context, a file.Actor) (DueList, error)
+	// Purge deletes for good the documents named whose retention is over and whose file is not under legal
+	// hold (the head), with a reason; each deletion is audited. Purging again changes nothing.
+	Purge(ctx context.Context, a file.Actor, in PurgeInput) (PurgeResult, error)
+}
+
+// DueItem is a document whose retention is over: ids, type, file number and dates; never a name nor content.
+type DueItem struct {
+	DocumentID string     `json:"document_id"`
+	FileID     string     `json:"file_id"`
+	FileNumber string     `json:"file_number"`
+	Type       Type       `json:"type"`
+	From       string     `json:"from"`
+	StartOn    civil.Date `json:"start_on"`
+	DueOn      civil.Date `json:"due_on"`
+	Removed    bool       `json:"removed"`
+	LegalHold  bool       `json:"legal_hold"`
+}
+
+// DueList is what retention allows to delete today, oldest due first; items under legal hold are listed but
+// cannot be purged.
+type DueList struct {
+	AsOf      civil.Date `json:"as_of"`
+	Retention string     `json:"retention"`
+	Items     []DueItem  `json:"items"`
+}
+
+// PurgeInput names the documents to purge and why.
+type PurgeInput struct {
+	DocumentIDs []string `json:"document_ids"`
+	Reason      string   `json:"reason"`
+}
+
+// PurgeSkip is a document a purge kept, and why: "legal_hold" or "not_due".
+type PurgeSkip struct {
+	DocumentID string `json:"document_id"`
+	Reason     string `json:"reason"`
+}
+
+// PurgeResult is what a purge did: the documents deleted, those kept, and those already gone (deleted by an
+// earlier purge, or never in the tenant).
+type PurgeResult struct {
+	Purged  []string    `json:"purged"`
+	Skipped []PurgeSkip `json:"skipped"`
+	Absent  []string    `json:"absent"`
 }
 
 // Config tunes the service.
@@ -97,21 +149,28 @@ type Config struct {
 	MaxBytes int64
 	// Idempotency, when set, makes an upload with an Idempotency-Key safe to retry.
 	Idempotency *idempotency.Store
-	Now         func() time.Time
+	// Retention [DefaultRetention] is the period of each document type.
+	Retention Retention
+	Now       func() time.Time
 }
 
 type service struct {
-	repo   *Repository
-	files  file.Service
-	audit  *file.Auditor
-	logger *slog.Logger
-	cfg    Config
+	repo     *Repository
+	files    file.Service
+	fileRepo *file.Repository
+	audit    *file.Auditor
+	logger   *slog.Logger
+	cfg      Config
 }
 
-// NewService assembles the document use cases on top of the file service (which decides who sees which file).
-func NewService(repo *Repository, files file.Service, auditor *file.Auditor, logger *slog.Logger, cfg Config) Service {
+// NewService assembles the document use cases on top of the file service (which decides who sees which file)
+// and the file repository (retention reads closures and legal holds whoever the files are assigned to).
+func NewService(repo *Repository, files file.Service, fileRepo *file.Repository, auditor *file.Auditor, logger *slog.Logger, cfg Config) Service {
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = DefaultMaxBytes
+	}
+	if cfg.Retention == nil {
+		cfg.Retention = DefaultRetention()
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -119,7 +178,7 @@ func NewService(repo *Repository, files file.Service, auditor *file.Auditor, log
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &service{repo: repo, files: files, audit: auditor, logger: logger, cfg: cfg}
+	return &service{repo: repo, files: files, fileRepo: fileRepo, audit: auditor, logger: logger, cfg: cfg}
 }
 
 func (s *service) Upload(ctx context.Context, a file.Actor, fileID string, in UploadInput) (View, bool, error) {
@@ -298,4 +357,175 @@ func (s *service) Remove(ctx context.Context, a file.Actor, id string, version i
 	}
 	s.audit.Record(ctx, a, file.Entry{Action: "document.remove", ResourceType: "document", ResourceID: id, FileID: rec.State.FileID})
 	return nil
+}
+
+func (s *service) requireHead(a file.Actor) error {
+	if a.Tenant == "" || a.UserID == "" {
+		return problem.New(problem.Unauthorized)
+	}
+	if !a.IsHead() {
+		return fmt.Errorf("%w: retention is the head's", ErrForbidden)
+	}
+	return nil
+}
+
+// schedules computes the retention schedule of every document of the tenant whose retention started, with
+// its file.
+func (s *service) schedules(ctx context.Context, tenant string, only func(Record) bool) ([]Record, map[string]file.FileRecord, map[string]Schedule, error) {
+	closed, err := s.fileRepo.ClosedFiles(ctx, tenant)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	closedIDs := make([]string, 0, len(closed))
+	for _, f := range closed {
+		closedIDs = append(closedIDs, f.ID)
+	}
+	docs, err := s.repo.RetentionCandidates(ctx, tenant, closedIDs)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var ids []string
+	kept := docs[:0]
+	for _, d := range docs {
+		if only == nil || only(d) {
+			kept = append(kept, d)
+			ids = append(ids, d.State.FileID)
+		}
+	}
+	files, err := s.fileRepo.FilesByID(ctx, tenant, ids)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	scheds := map[string]Schedule{}
+	for _, d := range kept {
+		if f, ok := files[d.State.FileID]; ok {
+			if sc, started := s.cfg.Retention.ScheduleOf(d.State, f.State); started {
+				scheds[d.ID] = sc
+			}
+		}
+	}
+	return kept, files, scheds, nil
+}
+
+func (s *service) RetentionDue(ctx context.Context, a file.Actor) (DueList, error) {
+	if err := s.requireHead(a); err != nil {
+		return DueList{}, err
+	}
+	today := civil.Of(s.cfg.Now())
+	docs, files, scheds, err := s.schedules(ctx, a.Tenant, nil)
+	if err != nil {
+		return DueList{}, err
+	}
+	out := DueList{AsOf: today, Retention: s.cfg.Retention.String(), Items: []DueItem{}}
+	for _, d := range docs {
+		sc, ok := scheds[d.ID]
+		if !ok || sc.Due.After(today) {
+			continue
+		}
+		out.Items = append(out.Items, DueItem{DocumentID: d.ID, FileID: d.State.FileID, FileNumber: files[d.State.FileID].State.Number,
+			Type: d.State.Type, From: sc.From, StartOn: sc.Start, DueOn: sc.Due, Removed: d.State.Removal != nil, LegalHold: sc.Held})
+	}
+	slices.SortFunc(out.Items, func(x, y DueItem) int {
+		if c := x.DueOn.Compare(y.DueOn); c != 0 {
+			return c
+		}
+		return strings.Compare(x.DocumentID, y.DocumentID)
+	})
+	s.audit.Record(ctx, a, file.Entry{Action: "retention.read", ResourceType: "retention", ResourceID: a.Tenant})
+	return out, nil
+}
+
+const maxPurge = 500
+
+var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+func (s *service) Purge(ctx context.Context, a file.Actor, in PurgeInput) (PurgeResult, error) {
+	if err := s.requireHead(a); err != nil {
+		return PurgeResult{}, err
+	}
+	var fs problem.Fields
+	reason := strings.TrimSpace(in.Reason)
+	switch n := utf8.RuneCountInString(reason); {
+	case n == 0:
+		fs.Add("reason", "required")
+	case n > maxReason:
+		fs.Add("reason", "too_long", "max", maxReason)
+	}
+	ids := make([]string, 0, len(in.DocumentIDs))
+	for _, id := range in.DocumentIDs {
+		id = strings.ToLower(strings.TrimSpace(id))
+		if !uuidPattern.MatchString(id) {
+			ids = nil
+			fs.Add("document_ids", "invalid")
+			break
+		}
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	switch {
+	case ids == nil:
+	case len(ids) == 0:
+		fs.Add("document_ids", "required")
+	case len(ids) > maxPurge:
+		fs.Add("document_ids", "out_of_range", "min", 1, "max", maxPurge)
+	}
+	if err := fs.Err(); err != nil {
+		return PurgeResult{}, err
+	}
+	today := civil.Of(s.cfg.Now())
+	docs, files, scheds, err := s.schedules(ctx, a.Tenant, func(r Record) bool { return slices.Contains(ids, r.ID) })
+	if err != nil {
+		return PurgeResult{}, err
+	}
+	found := map[string]Record{}
+	for _, d := range docs {
+		found[d.ID] = d
+	}
+	res := PurgeResult{Purged: []string{}, Skipped: []PurgeSkip{}, Absent: []string{}}
+	batch := PurgeRecord{ID: uuid.NewString(), Tenant: a.Tenant, At: s.cfg.Now().UTC().Truncate(time.Millisecond), By: a.UserID, Reason: reason}
+	var failure error
+	for _, id := range ids {
+		d, ok := found[id]
+		if !ok {
+			// Not a candidate: gone already, another tenant's, or in use (an open file's document not removed).
+			if _, err := s.repo.Load(ctx, a.Tenant, id); errors.Is(err, ErrNotFound) {
+				res.Absent = append(res.Absent, id)
+			} else if err != nil {
+				return res, err
+			} else {
+				res.Skipped = append(res.Skipped, PurgeSkip{DocumentID: id, Reason: "not_due"})
+			}
+			continue
+		}
+		sc, started := scheds[id]
+		switch {
+		case started && sc.Held:
+			res.Skipped = append(res.Skipped, PurgeSkip{DocumentID: id, Reason: "legal_hold"})
+			continue
+		case !started || !sc.DueOn(today):
+			res.Skipped = append(res.Skipped, PurgeSkip{DocumentID: id, Reason: "not_due"})
+			continue
+		}
+		deleted, err := s.repo.Delete(ctx, a.Tenant, id)
+		if err != nil {
+			failure = err
+			break
+		}
+		if !deleted {
+			res.Absent = append(res.Absent, id)
+			continue
+		}
+		res.Purged = append(res.Purged, id)
+		batch.Documents = append(batch.Documents, PurgedRecord{DocumentID: id, FileID: d.State.FileID,
+			FileNumber: files[d.State.FileID].State.Number, Type: d.State.Type, DueOn: sc.Due})
+		s.audit.Record(ctx, a, file.Entry{Action: "document.purge", ResourceType: "document", ResourceID: id, FileID: d.State.FileID})
+	}
+	// The record of what was deleted is kept even when a deletion failed half-way.
+	if len(batch.Documents) > 0 {
+		if err := s.repo.InsertPurge(context.WithoutCancel(ctx), batch); err != nil {
+			failure = errors.Join(failure, err)
+		}
+	}
+	return res, failure
 }

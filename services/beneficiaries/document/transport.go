@@ -26,11 +26,14 @@ const (
 	RouteGet      = "GET /v1/documents/{id}"
 	RouteDownload = "GET /v1/documents/{id}/content"
 	RouteRemove   = "POST /v1/documents/{id}/removal"
+	RouteDue      = "GET /v1/retention/due"
+	RoutePurge    = "POST /v1/retention/purge"
 )
 
 // Endpoints are the go-kit endpoints of the document routes.
 type Endpoints struct {
 	Upload, List, Get, Download, Remove endpoint.Endpoint
+	RetentionDue, Purge                 endpoint.Endpoint
 }
 
 type route struct {
@@ -47,6 +50,8 @@ func routeTable(e Endpoints) []route {
 		{RouteGet, e.Get, decodeID, httpkit.EncodeJSON},
 		{RouteDownload, e.Download, decodeID, encodeContent},
 		{RouteRemove, e.Remove, decodeRemove, httpkit.EncodeJSON},
+		{RouteDue, e.RetentionDue, decodeNothing, httpkit.EncodeJSON},
+		{RoutePurge, e.Purge, decodePurge, httpkit.EncodeJSON},
 	}
 }
 
@@ -107,6 +112,12 @@ func MakeEndpoints(s Service, protect endpoint.Middleware, maxBytes int64) Endpo
 			r := req.(removeRequest)
 			return noContent{}, s.Remove(ctx, a, r.id, r.version, r.Reason)
 		})),
+		RetentionDue: protect(withActor(func(ctx context.Context, a file.Actor, _ any) (any, error) {
+			return s.RetentionDue(ctx, a)
+		})),
+		Purge: protect(withActor(func(ctx context.Context, a file.Actor, req any) (any, error) {
+			return s.Purge(ctx, a, req.(PurgeInput))
+		})),
 	}
 }
 
@@ -155,6 +166,16 @@ func (w withETag) Headers() http.Header { return http.Header{"Etag": {file.ETag(
 type noContent struct{}
 
 func (noContent) StatusCode() int { return http.StatusNoContent }
+
+func decodeNothing(context.Context, *http.Request) (any, error) { return nil, nil }
+
+func decodePurge(_ context.Context, r *http.Request) (any, error) {
+	var in PurgeInput
+	if err := httpkit.DecodeJSON(r, &in, 256<<10); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
 
 func decodeUpload(_ context.Context, r *http.Request) (any, error) {
 	id, err := file.PathID(r)

@@ -173,6 +173,56 @@ type File struct {
 	// PersonIDs are every person ever registered on the file (index: the files of a person).
 	PersonIDs []string `bson:"person_ids"`
 	Closure   *Closure `bson:"closure,omitempty"`
+	// LegalHold, while set, keeps the file's documents past their retention (an appeal, a recovery);
+	// LegalHoldLog is every setting and lifting of it, oldest first.
+	LegalHold    *LegalHold        `bson:"legal_hold,omitempty"`
+	LegalHoldLog []LegalHoldChange `bson:"legal_hold_log,omitempty"`
+}
+
+// LegalHold is why and since when a file's documents are kept whatever their retention.
+type LegalHold struct {
+	Since  time.Time `bson:"since" json:"since"`
+	By     string    `bson:"by" json:"by"`
+	Reason string    `bson:"reason" json:"reason"`
+}
+
+// LegalHoldChange is one setting (Hold) or lifting of a legal hold.
+type LegalHoldChange struct {
+	At     time.Time `bson:"at" json:"at"`
+	By     string    `bson:"by" json:"by"`
+	Hold   bool      `bson:"hold" json:"hold"`
+	Reason string    `bson:"reason" json:"reason"`
+}
+
+const maxHoldReason = 1000
+
+// maxHoldLog bounds the history kept on the file (the audit trail keeps every change anyway).
+const maxHoldLog = 100
+
+// SetLegalHold sets (hold) or lifts the legal hold, with a reason either way. Setting a hold already set, or
+// lifting none, changes nothing and reports false.
+func (f *File) SetLegalHold(hold bool, by, reason string, at time.Time) (bool, error) {
+	reason = strings.TrimSpace(reason)
+	switch n := utf8.RuneCountInString(reason); {
+	case n == 0:
+		return false, problem.Invalid(problem.Field("reason", "required"))
+	case n > maxHoldReason:
+		return false, problem.Invalid(problem.Field("reason", "too_long", "max", maxHoldReason))
+	}
+	if hold == (f.LegalHold != nil) {
+		return false, nil
+	}
+	at = at.UTC().Truncate(time.Millisecond)
+	if hold {
+		f.LegalHold = &LegalHold{Since: at, By: by, Reason: reason}
+	} else {
+		f.LegalHold = nil
+	}
+	f.LegalHoldLog = append(f.LegalHoldLog, LegalHoldChange{At: at, By: by, Hold: hold, Reason: reason})
+	if len(f.LegalHoldLog) > maxHoldLog {
+		f.LegalHoldLog = f.LegalHoldLog[len(f.LegalHoldLog)-maxHoldLog:]
+	}
+	return true, nil
 }
 
 // Opening is what opening a file needs.

@@ -17,7 +17,7 @@ type Endpoints struct {
 	OpenFile, ListFiles, GetFile, Reassign, CloseFile, RegisterMember endpoint.Endpoint
 	AddNote, Journal                                                  endpoint.Endpoint
 	ListTeams, CreateTeam, GetTeam, UpdateTeam, DeleteTeam            endpoint.Endpoint
-	Caseload, CompleteTask                                            endpoint.Endpoint
+	Caseload, CompleteTask, SetLegalHold                              endpoint.Endpoint
 }
 
 // MakeEndpoints builds the endpoints; protect (authentication, then authorization) wraps every one.
@@ -82,6 +82,11 @@ func MakeEndpoints(s Service, protect endpoint.Middleware) Endpoints {
 		})),
 		Caseload: protect(withActor(func(ctx context.Context, a Actor, _ any) (any, error) {
 			return s.Caseload(ctx, a)
+		})),
+		SetLegalHold: protect(withActor(func(ctx context.Context, a Actor, r any) (any, error) {
+			q := r.(updateRequest[LegalHoldInput])
+			v, err := s.SetLegalHold(ctx, a, q.id, q.version, q.body)
+			return versioned{body: v, version: v.Version}, err
 		})),
 		CompleteTask: protect(withActor(func(ctx context.Context, a Actor, r any) (any, error) {
 			q := r.(updateRequest[struct{}])

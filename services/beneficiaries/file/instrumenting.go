@@ -61,6 +61,11 @@ func (m *instrumentingService) ListFiles(ctx context.Context, a Actor, purpose s
 	return m.next.ListFiles(ctx, a, purpose, q)
 }
 
+func (m *instrumentingService) SetLegalHold(ctx context.Context, a Actor, id string, version int64, in LegalHoldInput) (r0 FileView, err error) {
+	defer func(b time.Time) { m.observe("set_legal_hold", b, err) }(time.Now())
+	return m.next.SetLegalHold(ctx, a, id, version, in)
+}
+
 func (m *instrumentingService) Reassign(ctx context.Context, a Actor, id string, version int64, in AssignInput) (r0 FileView, err error) {
 	defer func(b time.Time) { m.observe("reassign", b, err) }(time.Now())
 	return m.next.Reassign(ctx, a, id, version, in)

@@ -56,6 +56,11 @@ func (l *loggingService) ListFiles(ctx context.Context, a Actor, purpose string,
 	return l.next.ListFiles(ctx, a, purpose, q)
 }
 
+func (l *loggingService) SetLegalHold(ctx context.Context, a Actor, id string, version int64, in LegalHoldInput) (r0 FileView, err error) {
+	defer func(b time.Time) { l.log(ctx, "set_legal_hold", a.Tenant, b, err) }(time.Now())
+	return l.next.SetLegalHold(ctx, a, id, version, in)
+}
+
 func (l *loggingService) Reassign(ctx context.Context, a Actor, id string, version int64, in AssignInput) (r0 FileView, err error) {
 	defer func(b time.Time) { l.log(ctx, "reassign", a.Tenant, b, err) }(time.Now())
 	return l.next.Reassign(ctx, a, id, version, in)

@@ -499,3 +499,22 @@ func (r *Repository) PersonsByFileNumber(ctx context.Context, tenant, number str
 	}
 	return rec.State.PersonIDs, nil
 }
+
+// ClosedFiles returns every closed file of the tenant, whoever sees them (document retention counts from the
+// closure).
+func (r *Repository) ClosedFiles(ctx context.Context, tenant string) ([]FileRecord, error) {
+	return r.findFiles(ctx, tenant, Viewer{Head: true}, bsonStatus(StatusClosed), 0, 0)
+}
+
+// FilesByID returns the files of tenant among ids, by id, whoever sees them.
+func (r *Repository) FilesByID(ctx context.Context, tenant string, ids []string) (map[string]FileRecord, error) {
+	out := map[string]FileRecord{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	recs, err := r.findFiles(ctx, tenant, Viewer{Head: true}, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}, 0, 0)
+	for _, rec := range recs {
+		out[rec.ID] = rec
+	}
+	return out, err
+}

@@ -66,6 +66,8 @@ type Service interface {
 	DeleteTeam(ctx context.Context, a Actor, id string, version int64) error
 	Caseload(ctx context.Context, a Actor) (CaseloadView, error)
 	CompleteTask(ctx context.Context, a Actor, id string, version int64) (TaskView, error)
+	// SetLegalHold sets or lifts a file's legal hold (the head), with a reason.
+	SetLegalHold(ctx context.Context, a Actor, id string, version int64, in LegalHoldInput) (FileView, error)
 	// VisibleFile returns a file the actor may see (ErrNotFound otherwise) and the actor's viewer, for the
 	// document package. It does not audit: the caller audits its own read.
 	VisibleFile(ctx context.Context, a Actor, id string) (FileRecord, Viewer, error)
@@ -102,6 +104,12 @@ type CloseInput struct {
 	On     string `json:"on,omitempty"`
 }
 
+// LegalHoldInput sets (hold true) or lifts a file's legal hold.
+type LegalHoldInput struct {
+	Hold   bool   `json:"hold"`
+	Reason string `json:"reason"`
+}
+
 // MemberInput registers a person as managed on a file.
 type MemberInput struct {
 	PersonID string `json:"person_id"`
@@ -132,12 +140,16 @@ type FileView struct {
 	TeamID        string         `json:"team_id,omitempty"`
 	Registrations []Registration `json:"registrations"`
 	Closure       *ClosureView   `json:"closure,omitempty"`
+	// LegalHold is set while the file's documents are kept past their retention.
+	LegalHold    *LegalHold        `json:"legal_hold,omitempty"`
+	LegalHoldLog []LegalHoldChange `json:"legal_hold_log,omitempty"`
 }
 
 func fileView(r FileRecord) FileView {
 	f := r.State
 	v := FileView{ID: r.ID, Version: r.Version, Number: f.Number, Status: f.Status, Origin: f.Origin, PersonID: f.Applicant(),
-		OpenedOn: f.OpenedOn, OpenedBy: f.OpenedBy, Assignee: f.Assignee, TeamID: f.TeamID, Registrations: f.Registrations}
+		OpenedOn: f.OpenedOn, OpenedBy: f.OpenedBy, Assignee: f.Assignee, TeamID: f.TeamID, Registrations: f.Registrations,
+		LegalHold: f.LegalHold, LegalHoldLog: f.LegalHoldLog}
 	if v.Registrations == nil {
 		v.Registrations = []Registration{}
 	}
@@ -615,6 +627,37 @@ func (s *service) CloseFile(ctx context.Context, a Actor, id string, version int
 	}
 	s.audit.Record(ctx, a, Entry{Action: "file.close", ResourceType: "file", ResourceID: id, FileID: id})
 	s.syncPersons(ctx, a.Tenant, out.PersonIDs)
+	return fileView(FileRecord{ID: id, Tenant: a.Tenant, Version: newVersion, State: out}), nil
+}
+
+func (s *service) SetLegalHold(ctx context.Context, a Actor, id string, version int64, in LegalHoldInput) (FileView, error) {
+	rec, v, err := s.visible(ctx, a, id, "file.legal_hold", "")
+	if err != nil {
+		return FileView{}, err
+	}
+	if !v.Head {
+		return FileView{}, fmt.Errorf("%w: only the head sets or lifts a legal hold", ErrForbidden)
+	}
+	// A hold already in the state asked for changes nothing and writes nothing (a retried request).
+	probe := rec.State
+	probe.LegalHoldLog = slices.Clone(probe.LegalHoldLog)
+	if changed, err := probe.SetLegalHold(in.Hold, a.UserID, in.Reason, s.now()); err != nil || !changed {
+		return fileView(rec), err
+	}
+	var out File
+	newVersion, err := s.repo.UpdateFile(ctx, a.Tenant, id, version, func(f *File) ([]events.Event, error) {
+		_, err := f.SetLegalHold(in.Hold, a.UserID, in.Reason, s.now())
+		out = *f
+		return nil, err
+	})
+	if err != nil {
+		return FileView{}, err
+	}
+	action := "file.legal_hold.set"
+	if !in.Hold {
+		action = "file.legal_hold.lift"
+	}
+	s.audit.Record(ctx, a, Entry{Action: action, ResourceType: "file", ResourceID: id, FileID: id})
 	return fileView(FileRecord{ID: id, Tenant: a.Tenant, Version: newVersion, State: out}), nil
 }
 

@@ -36,6 +36,7 @@ const (
 	RouteDeleteTeam     = "DELETE /v1/teams/{id}"
 	RouteCaseload       = "GET /v1/caseload"
 	RouteCompleteTask   = "POST /v1/tasks/{id}/done"
+	RouteLegalHold      = "POST /v1/files/{id}/legal-hold"
 )
 
 // CreationRoutes are the routes that honour an Idempotency-Key (wrap them with the idempotency middleware).
@@ -71,6 +72,7 @@ func routeTable(e Endpoints) []route {
 		{RouteDeleteTeam, e.DeleteTeam, decodeVersionOnly},
 		{RouteCaseload, e.Caseload, decodeNothing},
 		{RouteCompleteTask, e.CompleteTask, decodeVersionOnly},
+		{RouteLegalHold, e.SetLegalHold, decodeUpdate[LegalHoldInput]},
 	}
 }
 
