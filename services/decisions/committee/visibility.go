@@ -27,7 +27,7 @@ type ItemsFilter struct {
 
 // MemberWindow is when a member or the president sees a session's items: from the convocation until the minutes
 // are approved.
-var MemberWindow = []Status{Convened, Opened, Closed}
+func MemberWindow() []Status { return []Status{Convened, Opened, Closed} }
 
 // VisibleItems is the visibility rule: the committee secretary sees the agenda items of every session of the
 // tenant; a committee member or the president sees the items of the sessions they are convened to, from the
@@ -41,7 +41,7 @@ func VisibleItems(v Viewer) (ItemsFilter, bool) {
 			Statuses: []Status{Planned, Convened, Opened, Closed, MinutesApproved}}, true
 	}
 	if slices.Contains(v.Roles, TokenCommitteeMember) || slices.Contains(v.Roles, TokenPresident) {
-		return ItemsFilter{Tenant: v.Tenant, MemberID: v.UserID, Statuses: slices.Clone(MemberWindow)}, true
+		return ItemsFilter{Tenant: v.Tenant, MemberID: v.UserID, Statuses: MemberWindow()}, true
 	}
 	return ItemsFilter{}, false
 }
