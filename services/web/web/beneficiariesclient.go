@@ -235,6 +235,54 @@ type SocialFile struct {
 	TeamID        string         `json:"team_id"`
 	Registrations []Registration `json:"registrations"`
 	Closure       *Closure       `json:"closure"`
+	// LegalHold is set while the file's documents are kept past their retention.
+	LegalHold    *LegalHold        `json:"legal_hold"`
+	LegalHoldLog []LegalHoldChange `json:"legal_hold_log"`
+}
+
+// LegalHold is why and since when a file's documents are kept whatever their retention.
+type LegalHold struct {
+	Since  time.Time `json:"since"`
+	By     string    `json:"by"`
+	Reason string    `json:"reason"`
+}
+
+// LegalHoldChange is one setting or lifting of a legal hold.
+type LegalHoldChange struct {
+	At     time.Time `json:"at"`
+	By     string    `json:"by"`
+	Hold   bool      `json:"hold"`
+	Reason string    `json:"reason"`
+}
+
+// DueDocument is a document whose retention is over (ids, type, file number, dates: no name, no content).
+type DueDocument struct {
+	DocumentID string `json:"document_id"`
+	FileID     string `json:"file_id"`
+	FileNumber string `json:"file_number"`
+	Type       string `json:"type"`
+	From       string `json:"from"`
+	StartOn    string `json:"start_on"`
+	DueOn      string `json:"due_on"`
+	Removed    bool   `json:"removed"`
+	LegalHold  bool   `json:"legal_hold"`
+}
+
+// DueList is what retention allows to delete today.
+type DueList struct {
+	AsOf      string        `json:"as_of"`
+	Retention string        `json:"retention"`
+	Items     []DueDocument `json:"items"`
+}
+
+// PurgeResult is what a purge did.
+type PurgeResult struct {
+	Purged  []string `json:"purged"`
+	Skipped []struct {
+		DocumentID string `json:"document_id"`
+		Reason     string `json:"reason"`
+	} `json:"skipped"`
+	Absent []string `json:"absent"`
 }
 
 // Registration is a person managed on a file under a quality code.
@@ -609,6 +657,27 @@ func (c *BeneficiariesClient) ListFiles(ctx context.Context, cl call, purpose st
 	}
 	var out FileList
 	_, err := c.do(ctx, cl.withPurpose(purpose), http.MethodGet, "/v1/files?"+q.Encode(), nil, &out)
+	return out, err
+}
+
+// SetLegalHold sets (hold) or lifts a file's legal hold, with a reason.
+func (c *BeneficiariesClient) SetLegalHold(ctx context.Context, cl call, fileID string, version int64, hold bool, reason string) error {
+	_, err := c.do(ctx, cl.withVersion(version), http.MethodPost, filePath(fileID)+"/legal-hold",
+		map[string]any{"hold": hold, "reason": reason}, nil)
+	return err
+}
+
+// RetentionDue lists the documents whose retention is over (the head).
+func (c *BeneficiariesClient) RetentionDue(ctx context.Context, cl call) (DueList, error) {
+	var out DueList
+	_, err := c.do(ctx, cl, http.MethodGet, "/v1/retention/due", nil, &out)
+	return out, err
+}
+
+// Purge deletes for good the documents named whose retention is over (the head), with a reason.
+func (c *BeneficiariesClient) Purge(ctx context.Context, cl call, ids []string, reason string) (PurgeResult, error) {
+	var out PurgeResult
+	_, err := c.do(ctx, cl, http.MethodPost, "/v1/retention/purge", map[string]any{"document_ids": ids, "reason": reason}, &out)
 	return out, err
 }
 

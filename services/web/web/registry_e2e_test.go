@@ -25,10 +25,22 @@ import (
 // both, with uploads limited to maxDocument bytes on both sides.
 func startRegistry(t *testing.T, maxDocument int64) Config {
 	t.Helper()
+	cfg, _ := startRegistryApp(t, maxDocument, nil)
+	return cfg
+}
+
+// startRegistryApp is startRegistry with more beneficiaries variables, returning the beneficiaries App too (tests
+// that need to reach its repositories, e.g. to backdate a closure).
+func startRegistryApp(t *testing.T, maxDocument int64, vars map[string]string) (Config, *beneficiaries.App) {
+	t.Helper()
 	idURL := startIdentity(t, nil)
 	db := testkit.Database(t)
-	r := config.FromMap(map[string]string{"MONGO_DATABASE": db.Name(), "IDENTITY_URL": idURL,
-		"BENEFICIARIES_DOCUMENT_MAX_BYTES": strconv.FormatInt(maxDocument, 10)})
+	env := map[string]string{"MONGO_DATABASE": db.Name(), "IDENTITY_URL": idURL,
+		"BENEFICIARIES_DOCUMENT_MAX_BYTES": strconv.FormatInt(maxDocument, 10)}
+	for k, v := range vars {
+		env[k] = v
+	}
+	r := config.FromMap(env)
 	bcfg := beneficiaries.LoadConfig(r)
 	if err := r.Err(); err != nil {
 		t.Fatal(err)
@@ -43,7 +55,7 @@ func startRegistry(t *testing.T, maxDocument int64) Config {
 	t.Cleanup(hs.Close)
 	cfg := testConfig(idURL)
 	cfg.BeneficiariesURL, cfg.DocumentMaxBytes = hs.URL, maxDocument
-	return cfg
+	return cfg, app
 }
 
 // personForm is a complete registration form; niss may be empty.

@@ -174,6 +174,8 @@ func (s *Server) routes(rt *httpkit.Router) {
 	handle("POST /persons/{id}/files/{file}/closure", s.page(s.closeFile))
 	handle("GET /persons/{id}/files/{file}/assignment", s.page(s.reassignPage))
 	handle("POST /persons/{id}/files/{file}/assignment", s.page(s.reassign))
+	handle("GET /persons/{id}/files/{file}/legal-hold", s.page(s.legalHoldPage))
+	handle("POST /persons/{id}/files/{file}/legal-hold", s.page(s.setLegalHold))
 	handle("GET /persons/{id}/documents/{doc}", s.page(s.downloadDocument))
 	handle("GET /persons/{id}/documents/{doc}/removal", s.page(s.removeDocumentPage))
 	handle("POST /persons/{id}/documents/{doc}/removal", s.page(s.removeDocument))
@@ -182,6 +184,9 @@ func (s *Server) routes(rt *httpkit.Router) {
 	handle("POST /teams/new", s.page(s.createTeam))
 	handle("GET /teams/{id}", s.page(s.teamPage))
 	handle("POST /teams/{id}", s.page(s.updateTeam))
+	// Retention of documents, the head's (pages_retention.go).
+	handle("GET /retention", s.page(s.retentionPage))
+	handle("POST /retention", s.page(s.purge))
 
 	// The DPO's audit trail (pages_audit.go).
 	handle("GET /audit", s.page(s.auditPage))
