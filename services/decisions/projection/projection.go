@@ -1,0 +1,297 @@
+// Package projection keeps, in the decisions service's own database, what it needs of the beneficiary registry:
+// the persons (display name, language and address for the letters) and the social files (number, applicant,
+// assignee, team, open or closed). It is fed by the events of cpas.beneficiaries.v1 and answers the access rule
+// of a social worker: the files assigned to them. Beneficiaries emits no team membership events, so team access
+// is not projected: a worker sees the files assigned to them, the head sees all.
+package projection
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/entraide/entraide/libs/events"
+	"github.com/entraide/entraide/libs/store"
+)
+
+// Collections of this package (no outbox: a projection publishes nothing).
+const (
+	CollPersons   = "projected_persons"
+	CollFiles     = "projected_files"
+	CollProcessed = "projection_processed"
+)
+
+// Event types consumed.
+const (
+	TypePersonRegistered = "be.cpas.beneficiaries.person.registered.v1"
+	TypePersonUpdated    = "be.cpas.beneficiaries.person.updated.v1"
+	TypeFileOpened       = "be.cpas.beneficiaries.file.opened.v1"
+	TypeFileAssigned     = "be.cpas.beneficiaries.file.assigned.v1"
+	TypeFileClosed       = "be.cpas.beneficiaries.file.closed.v1"
+)
+
+// consumerName names the handler in the processed marks.
+const consumerName = "decisions-projections"
+
+// Address is a person's postal address as the registry emits it.
+type Address struct {
+	Street       string `bson:"street" json:"street"`
+	Number       string `bson:"number" json:"number"`
+	Box          string `bson:"box,omitempty" json:"box,omitempty"`
+	Postcode     int    `bson:"postcode" json:"postcode"`
+	Municipality string `bson:"municipality" json:"municipality"`
+}
+
+// Person is a projected person.
+type Person struct {
+	ID          string    `bson:"_id"`
+	Tenant      string    `bson:"tenant"`
+	FamilyName  string    `bson:"family_name"`
+	GivenNames  string    `bson:"given_names"`
+	Language    string    `bson:"language"`
+	Address     *Address  `bson:"address,omitempty"`
+	LastEventAt time.Time `bson:"last_event_at"`
+}
+
+// DisplayName is "Given Family".
+func (p Person) DisplayName() string { return strings.TrimSpace(p.GivenNames + " " + p.FamilyName) }
+
+// File is a projected social file.
+type File struct {
+	ID          string    `bson:"_id"`
+	Tenant      string    `bson:"tenant"`
+	Number      string    `bson:"number"`
+	PersonID    string    `bson:"person_id,omitempty"`
+	Assignee    string    `bson:"assignee"`
+	TeamID      string    `bson:"team_id,omitempty"`
+	Open        bool      `bson:"open"`
+	LastEventAt time.Time `bson:"last_event_at"`
+}
+
+// Viewer is who reads: a worker sees the files assigned to them, the head all.
+type Viewer struct {
+	UserID string
+	Head   bool
+}
+
+// CanSee applies the access rule to a file.
+func (v Viewer) CanSee(f File) bool { return v.Head || f.Assignee == v.UserID }
+
+// ErrNotFound is a person or file the projection does not hold (in that tenant).
+var ErrNotFound = errors.New("projection: not found")
+
+// Repository reads and writes the projection.
+type Repository struct {
+	persons, files *mongo.Collection
+	processed      *store.Processed
+}
+
+// NewRepository works on db.
+func NewRepository(db *mongo.Database) *Repository {
+	return &Repository{persons: db.Collection(CollPersons), files: db.Collection(CollFiles),
+		processed: store.NewProcessed(db.Collection(CollProcessed))}
+}
+
+// EnsureIndexes creates the projection's indexes (tenant first).
+func EnsureIndexes(ctx context.Context, db *mongo.Database) error {
+	if err := store.EnsureIndexes(ctx, db.Collection(CollFiles),
+		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "assignee", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "person_id", Value: 1}}}); err != nil {
+		return err
+	}
+	return store.EnsureIndexes(ctx, db.Collection(CollPersons), mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}}})
+}
+
+// Person reads a person of tenant.
+func (r *Repository) Person(ctx context.Context, tenant, id string) (Person, error) {
+	var p Person
+	err := r.persons.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&p)
+	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && p.Tenant != tenant) {
+		return Person{}, ErrNotFound
+	}
+	return p, err
+}
+
+// File reads a file of tenant.
+func (r *Repository) File(ctx context.Context, tenant, id string) (File, error) {
+	var f File
+	err := r.files.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&f)
+	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && f.Tenant != tenant) {
+		return File{}, ErrNotFound
+	}
+	return f, err
+}
+
+// Files reads the files of tenant with the given ids (missing ones are left out).
+func (r *Repository) Files(ctx context.Context, tenant string, ids []string) (map[string]File, error) {
+	out := map[string]File{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	cur, err := r.files.Find(ctx, bson.D{{Key: "tenant", Value: tenant}, {Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, fmt.Errorf("projection: files: %w", err)
+	}
+	var fs []File
+	if err := cur.All(ctx, &fs); err != nil {
+		return nil, err
+	}
+	for _, f := range fs {
+		out[f.ID] = f
+	}
+	return out, nil
+}
+
+// AssignedFileIDs lists the ids of the tenant's files assigned to user.
+func (r *Repository) AssignedFileIDs(ctx context.Context, tenant, user string) ([]string, error) {
+	cur, err := r.files.Find(ctx, bson.D{{Key: "tenant", Value: tenant}, {Key: "assignee", Value: user}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("projection: assigned files: %w", err)
+	}
+	var docs []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(docs))
+	for _, d := range docs {
+		ids = append(ids, d.ID)
+	}
+	return ids, nil
+}
+
+// apply changes one document under the document lock (FerretDB updates are read-modify-write): fn gets the
+// current document (found false when none) and returns the new one, or nil to leave it. An event older than the
+// one last applied is ignored, so redeliveries and reordering across a rebalance do not roll a document back.
+func apply[T any](ctx context.Context, coll *mongo.Collection, id string, at time.Time, lastAt func(*T) time.Time, fn func(cur *T, found bool) *T) error {
+	unlock := store.LockDocument(coll, id)
+	defer unlock()
+	var cur T
+	found := true
+	if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&cur); errors.Is(err, mongo.ErrNoDocuments) {
+		found = false
+	} else if err != nil {
+		return err
+	}
+	if found && lastAt(&cur).After(at) {
+		return nil
+	}
+	next := fn(&cur, found)
+	if next == nil {
+		return nil
+	}
+	_, err := coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, next, options.Replace().SetUpsert(true))
+	return err
+}
+
+type personPayload struct {
+	PersonID   string   `json:"person_id"`
+	FamilyName string   `json:"family_name"`
+	GivenNames string   `json:"given_names"`
+	Language   string   `json:"language"`
+	Address    *Address `json:"address"`
+}
+
+type filePayload struct {
+	FileID   string   `json:"file_id"`
+	Number   string   `json:"number"`
+	PersonID string   `json:"person_id"`
+	Assignee string   `json:"assignee"`
+	TeamID   string   `json:"team_id"`
+	Persons  []string `json:"person_ids"`
+}
+
+// Handle applies one event of cpas.beneficiaries.v1; other types are skipped. A payload that does not decode
+// or lacks its ids is permanent (the consumer parks it in the DLQ).
+func (r *Repository) Handle(ctx context.Context, e events.Event) error {
+	switch e.Type {
+	case TypePersonRegistered, TypePersonUpdated, TypeFileOpened, TypeFileAssigned, TypeFileClosed:
+	default:
+		return nil
+	}
+	if e.Tenant == "" {
+		return events.Permanent(fmt.Errorf("projection: %s without tenant", e.Type))
+	}
+	return r.processed.Once(ctx, consumerName, e.ID, func(ctx context.Context) error { return r.handle(ctx, e) })
+}
+
+func (r *Repository) handle(ctx context.Context, e events.Event) error {
+	switch e.Type {
+	case TypePersonRegistered, TypePersonUpdated:
+		var p personPayload
+		if err := json.Unmarshal(e.Data, &p); err != nil || p.PersonID == "" {
+			return events.Permanent(fmt.Errorf("projection: malformed %s", e.Type))
+		}
+		return apply(ctx, r.persons, p.PersonID, e.Time, func(c *Person) time.Time { return c.LastEventAt },
+			func(cur *Person, found bool) *Person {
+				if found && cur.Tenant != e.Tenant {
+					return nil
+				}
+				return &Person{ID: p.PersonID, Tenant: e.Tenant, FamilyName: p.FamilyName, GivenNames: p.GivenNames,
+					Language: p.Language, Address: p.Address, LastEventAt: e.Time}
+			})
+	default:
+		var p filePayload
+		if err := json.Unmarshal(e.Data, &p); err != nil || p.FileID == "" {
+			return events.Permanent(fmt.Errorf("projection: malformed %s", e.Type))
+		}
+		return apply(ctx, r.files, p.FileID, e.Time, func(c *File) time.Time { return c.LastEventAt },
+			func(cur *File, found bool) *File {
+				if found && cur.Tenant != e.Tenant {
+					return nil
+				}
+				f := *cur
+				f.ID, f.Tenant, f.LastEventAt = p.FileID, e.Tenant, e.Time
+				if p.Number != "" {
+					f.Number = p.Number
+				}
+				switch e.Type {
+				case TypeFileOpened:
+					f.PersonID, f.Assignee, f.TeamID, f.Open = p.PersonID, p.Assignee, p.TeamID, true
+				case TypeFileAssigned:
+					f.Assignee, f.TeamID = p.Assignee, p.TeamID
+					if !found {
+						f.Open = true
+					}
+				case TypeFileClosed:
+					f.Open = false
+				}
+				return &f
+			})
+	}
+}
+
+// Consumer runs the projection's consumer group on the beneficiaries topic.
+type Consumer struct {
+	Repo    *Repository
+	Brokers []string
+	GroupID string
+	Logger  *slog.Logger
+}
+
+// Run consumes until ctx ends; nothing to do without brokers.
+func (c Consumer) Run(ctx context.Context) error {
+	if len(c.Brokers) == 0 {
+		return nil
+	}
+	group := c.GroupID
+	if group == "" {
+		group = consumerName
+	}
+	return events.Consume(ctx, events.ConsumerConfig{Brokers: c.Brokers, GroupID: group, Topic: events.TopicBeneficiaries,
+		Handler: c.Repo.Handle, Logger: c.Logger})
+}
+
+// PostcodeString formats a postcode for a letter.
+func (a Address) PostcodeString() string { return strconv.Itoa(a.Postcode) }

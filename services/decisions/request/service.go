@@ -1,0 +1,246 @@
+package request
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/entraide/entraide/libs/civil"
+	"github.com/entraide/entraide/libs/events"
+	"github.com/entraide/entraide/libs/httpkit"
+	"github.com/entraide/entraide/libs/problem"
+	"github.com/entraide/entraide/services/decisions/internal/kit"
+	"github.com/entraide/entraide/services/decisions/legalclock"
+	"github.com/entraide/entraide/services/decisions/letter"
+	"github.com/entraide/entraide/services/decisions/projection"
+	"github.com/entraide/entraide/services/decisions/settings"
+)
+
+// Event source and types this package emits.
+const (
+	EventSource    = "entraide-decisions"
+	TypeRegistered = "be.cpas.decisions.request.registered.v1"
+)
+
+// RegisteredPayload is the payload of TypeRegistered (api/events/decisions/).
+type RegisteredPayload struct {
+	RequestID   string          `json:"request_id"`
+	Number      string          `json:"number"`
+	PersonID    string          `json:"person_id"`
+	FileID      string          `json:"file_id"`
+	Kind        legalclock.Kind `json:"kind"`
+	Subtype     letter.Subtype  `json:"subtype,omitempty"`
+	Channel     Channel         `json:"channel"`
+	ReceivedOn  civil.Date      `json:"received_on"`
+	DecisionDue civil.Date      `json:"decision_due"`
+}
+
+// Service is the register's use cases.
+type Service struct {
+	Repo     *Repository
+	Proj     *projection.Repository
+	Settings *settings.Store
+	Audit    *kit.Auditor
+	// Now is the clock (tests fix it); nil is time.Now.
+	Now func() time.Time
+}
+
+func (s *Service) today() civil.Date {
+	if s.Now != nil {
+		return civil.Of(s.Now())
+	}
+	return civil.Today()
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func viewer(a kit.Actor) projection.Viewer { return projection.Viewer{UserID: a.UserID, Head: a.IsHead()} }
+
+// Register enters a request in the register.
+func (s *Service) Register(ctx context.Context, a kit.Actor, in Input) (Record, error) {
+	today := s.today()
+	received, err := in.Check(today)
+	if err != nil {
+		return Record{}, err
+	}
+	file, err := s.Proj.File(ctx, a.Tenant, in.FileID)
+	if errors.Is(err, projection.ErrNotFound) || (err == nil && !viewer(a).CanSee(file)) {
+		return Record{}, problem.Invalid(problem.Field("file_id", "request.unknown_file"))
+	} else if err != nil {
+		return Record{}, err
+	}
+	if !file.Open {
+		return Record{}, problem.Invalid(problem.Field("file_id", "request.file_closed"))
+	}
+	if _, err := s.Proj.Person(ctx, a.Tenant, in.PersonID); errors.Is(err, projection.ErrNotFound) {
+		return Record{}, problem.Invalid(problem.Field("person_id", "request.unknown_person"))
+	} else if err != nil {
+		return Record{}, err
+	}
+	if file.PersonID != in.PersonID {
+		return Record{}, problem.Invalid(problem.Field("person_id", "request.person_not_on_file"))
+	}
+	dl, err := legalclock.DecisionDue(in.Kind, received)
+	if err != nil {
+		return Record{}, err
+	}
+	year := today.Year()
+	seq, err := s.Repo.NextSeq(ctx, a.Tenant, year)
+	if err != nil {
+		return Record{}, err
+	}
+	q := Request{Number: FormatNumber(year, seq), Year: year, Seq: seq, PersonID: in.PersonID, FileID: in.FileID,
+		Kind: in.Kind, Subtype: in.Subtype, Channel: in.Channel, ReceivedOn: received,
+		LateReason: strings.TrimSpace(in.LateReason), Note: strings.TrimSpace(in.Note), DecisionDue: dl.Due,
+		Status: Registered, Open: true, RegisteredAt: s.now().UTC().Truncate(time.Millisecond), RegisteredBy: a.UserID}
+	id := uuid.NewString()
+	ev, err := events.New(TypeRegistered, EventSource, a.Tenant, id, httpkit.RequestID(ctx), RegisteredPayload{
+		RequestID: id, Number: q.Number, PersonID: q.PersonID, FileID: q.FileID, Kind: q.Kind, Subtype: q.Subtype,
+		Channel: q.Channel, ReceivedOn: q.ReceivedOn, DecisionDue: q.DecisionDue})
+	if err != nil {
+		return Record{}, err
+	}
+	if err := s.Repo.Insert(ctx, a.Tenant, id, q, ev); err != nil {
+		return Record{}, err
+	}
+	s.Audit.Record(ctx, a, kit.Entry{Action: "request.register", ResourceType: "request", ResourceID: id, FileID: q.FileID})
+	return Record{ID: id, Tenant: a.Tenant, Version: 1, State: q}, nil
+}
+
+// load reads a request the actor may see (else ErrNotFound: indistinguishable from missing).
+func (s *Service) load(ctx context.Context, a kit.Actor, id string) (Record, projection.File, error) {
+	rec, err := s.Repo.Load(ctx, a.Tenant, id)
+	if err != nil {
+		return rec, projection.File{}, err
+	}
+	file, err := s.Proj.File(ctx, a.Tenant, rec.State.FileID)
+	if errors.Is(err, projection.ErrNotFound) {
+		return rec, projection.File{}, kit.ErrNotFound
+	} else if err != nil {
+		return rec, file, err
+	}
+	if !viewer(a).CanSee(file) {
+		return rec, file, kit.ErrNotFound
+	}
+	return rec, file, nil
+}
+
+// Get reads one request, audited with the declared purpose.
+func (s *Service) Get(ctx context.Context, a kit.Actor, id, purpose string) (Record, projection.File, error) {
+	if err := kit.CheckPurpose(purpose); err != nil {
+		return Record{}, projection.File{}, err
+	}
+	rec, file, err := s.load(ctx, a, id)
+	if err != nil {
+		return rec, file, err
+	}
+	s.Audit.Record(ctx, a, kit.Entry{Action: "request.read", ResourceType: "request", ResourceID: id, FileID: rec.State.FileID, Purpose: purpose})
+	return rec, file, nil
+}
+
+// VisibleFiles is nil for the head (every file) or the ids of the worker's files.
+func (s *Service) VisibleFiles(ctx context.Context, a kit.Actor) ([]string, error) {
+	if a.IsHead() {
+		return nil, nil
+	}
+	ids, err := s.Proj.AssignedFileIDs(ctx, a.Tenant, a.UserID)
+	if ids == nil && err == nil {
+		ids = []string{}
+	}
+	return ids, err
+}
+
+// List reads a page of the register, audited.
+func (s *Service) List(ctx context.Context, a kit.Actor, q Query, purpose string) ([]Record, error) {
+	if err := kit.CheckPurpose(purpose); err != nil {
+		return nil, err
+	}
+	ids, err := s.VisibleFiles(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	q.FileIDs = ids
+	recs, err := s.Repo.Find(ctx, a.Tenant, q)
+	if err != nil {
+		return nil, err
+	}
+	s.Audit.Record(ctx, a, kit.Entry{Action: "request.list", ResourceType: "request", Purpose: purpose})
+	return recs, nil
+}
+
+// Withdraw records the applicant's withdrawal of a request not yet decided.
+func (s *Service) Withdraw(ctx context.Context, a kit.Actor, id string, version int64, reason string) (Record, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return Record{}, problem.Invalid(problem.Field("reason", "required"))
+	}
+	if len(reason) > 500 {
+		return Record{}, problem.Invalid(problem.Field("reason", "request.note_too_long"))
+	}
+	if _, _, err := s.load(ctx, a, id); err != nil {
+		return Record{}, err
+	}
+	today := s.today()
+	var out Request
+	v, err := s.Repo.Update(ctx, a.Tenant, id, version, func(q *Request) ([]events.Event, error) {
+		if !q.Status.Open() {
+			return nil, problem.New(problem.Conflict).WithDetail("request.not_withdrawable")
+		}
+		q.Status, q.Open, q.WithdrawnOn, q.WithdrawReason = Withdrawn, false, today, reason
+		out = *q
+		return nil, nil
+	})
+	if err != nil {
+		return Record{}, err
+	}
+	s.Audit.Record(ctx, a, kit.Entry{Action: "request.withdraw", ResourceType: "request", ResourceID: id, FileID: out.FileID})
+	return Record{ID: id, Tenant: a.Tenant, Version: v, State: out}, nil
+}
+
+// Acknowledgment builds the acknowledgment of receipt of a request in the applicant's language (French unless
+// the registry says Dutch), audited.
+func (s *Service) Acknowledgment(ctx context.Context, a kit.Actor, id, purpose string) (letter.Document, error) {
+	rec, file, err := s.Get(ctx, a, id, purpose)
+	if err != nil {
+		return letter.Document{}, err
+	}
+	person, err := s.Proj.Person(ctx, a.Tenant, rec.State.PersonID)
+	if errors.Is(err, projection.ErrNotFound) {
+		return letter.Document{}, kit.ErrNotFound
+	} else if err != nil {
+		return letter.Document{}, err
+	}
+	st, err := s.Settings.Get(ctx, a.Tenant)
+	if err != nil {
+		return letter.Document{}, err
+	}
+	lang := letter.FR
+	if person.Language == "nl" {
+		lang = letter.NL
+	}
+	var addr letter.Address
+	if p := person.Address; p != nil {
+		street := p.Street + " " + p.Number
+		if p.Box != "" {
+			street += " bte " + p.Box
+			if lang == letter.NL {
+				street = p.Street + " " + p.Number + " bus " + p.Box
+			}
+		}
+		addr = letter.Address{Street: street, PostalCode: p.PostcodeString(), City: p.Municipality}
+	}
+	return letter.AcknowledgmentLetter(letter.Acknowledgment{
+		CPAS:      st.State.CPAS(),
+		Applicant: letter.Beneficiary{Name: person.DisplayName(), Address: addr, Lang: lang},
+		Kind:      rec.State.Kind, Subtype: rec.State.Subtype, Received: rec.State.ReceivedOn,
+		RegisterNumber: rec.State.Number, FileReference: file.Number, SocialWorker: a.Name,
+	})
+}

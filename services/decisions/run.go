@@ -1,0 +1,281 @@
+// Package decisions assembles the aid decisions service (issue 4): the request register and its
+// acknowledgments, the tenant settings, the projection of the beneficiary registry, and the deadline board, on
+// one router, with one outbox relay to cpas.decisions.v1 (audit records to cpas.audit.v1).
+package decisions
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-kit/kit/endpoint"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/entraide/entraide/libs/audit"
+	"github.com/entraide/entraide/libs/authn"
+	"github.com/entraide/entraide/libs/authz"
+	"github.com/entraide/entraide/libs/events"
+	"github.com/entraide/entraide/libs/httpkit"
+	"github.com/entraide/entraide/libs/idempotency"
+	"github.com/entraide/entraide/libs/problem"
+	"github.com/entraide/entraide/libs/store"
+	"github.com/entraide/entraide/services/decisions/board"
+	"github.com/entraide/entraide/services/decisions/internal/kit"
+	"github.com/entraide/entraide/services/decisions/projection"
+	"github.com/entraide/entraide/services/decisions/request"
+	"github.com/entraide/entraide/services/decisions/settings"
+)
+
+// CollIdempotency keeps the Idempotency-Key records of the creations.
+const CollIdempotency = "idempotency_keys"
+
+// App is the assembled service.
+type App struct {
+	Handler    http.Handler
+	Requests   *request.Service
+	Projection *projection.Repository
+	Settings   *settings.Store
+
+	cfg    Config
+	logger *slog.Logger
+	client *mongo.Client
+	relay  *store.Relay
+	idem   *idempotency.Store
+}
+
+// NewApp connects to MongoDB and assembles the service.
+func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	client, db, err := store.Connect(ctx, cfg.MongoURI, cfg.MongoDatabase)
+	if err != nil {
+		return nil, err
+	}
+	app, err := NewAppOnDB(ctx, cfg, logger, db, nil)
+	if err != nil {
+		_ = client.Disconnect(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	app.client = client
+	return app, nil
+}
+
+// NewAppOnDB assembles the service on an open database; keys verifies the tokens (nil: the identity JWKS).
+func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.Database, keys authn.KeySource) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	rules, err := cfg.Rules()
+	if err != nil {
+		return nil, err
+	}
+	reg := cfg.Registerer
+	if reg == nil {
+		reg = httpkit.NewRegistry()
+	}
+	if keys == nil {
+		keys = authn.NewJWKSource(cfg.JWKSURL(), authn.JWKSOptions{})
+	}
+	var relay atomic.Pointer[store.Relay]
+	onWrite := func(collection, id string) {
+		if r := relay.Load(); r != nil {
+			r.NotifyDocument(collection, id)
+		}
+	}
+	auditWriter := audit.NewWriter(db.Collection(audit.CollectionName), request.EventSource, onWrite)
+	if err := auditWriter.EnsureIndexes(ctx); err != nil {
+		return nil, err
+	}
+	enforcer, err := authz.NewEnforcer()
+	if err != nil {
+		return nil, err
+	}
+	verifier := authn.NewVerifier(keys, cfg.IdentityIssuer, Audience)
+	idem, err := idempotency.NewStore(ctx, db.Collection(CollIdempotency))
+	if err != nil {
+		return nil, err
+	}
+	idemMW := idempotency.Middleware(idem, func(r *http.Request) (string, string, bool) {
+		tok, ok := authn.Bearer(r.Header.Get("Authorization"))
+		if !ok {
+			return "", "", false
+		}
+		c, err := verifier.Verify(r.Context(), tok)
+		if err != nil {
+			return "", "", false
+		}
+		return c.Tenant, c.Subject, true
+	}, writeIdempotencyError)
+
+	for _, ensure := range []func(context.Context, *mongo.Database) error{projection.EnsureIndexes, request.EnsureIndexes} {
+		if err := ensure(ctx, db); err != nil {
+			return nil, err
+		}
+	}
+	auditor := kit.NewAuditor(auditWriter, logger)
+	app := &App{cfg: cfg, logger: logger, idem: idem,
+		Projection: projection.NewRepository(db), Settings: settings.NewStore(db, rules)}
+	app.Requests = &request.Service{Repo: request.NewRepository(db, onWrite), Proj: app.Projection, Settings: app.Settings, Audit: auditor}
+	boardSvc := &board.Service{Requests: app.Requests}
+
+	protect := endpoint.Chain(authn.Middleware(verifier), kit.AuditDenials(auditor), authz.Middleware(enforcer))
+	rt := httpkit.NewRouter()
+	routes := slices.Concat(app.Requests.KitRoutes(), boardSvc.KitRoutes(), app.Settings.KitRoutes())
+	kit.Mount(rt, logger, protect, idemMW, request.CreationRoutes, routes)
+
+	if len(cfg.KafkaBrokers) > 0 {
+		r, err := store.NewRelay(store.RelayConfig{
+			Publisher:   events.NewPublisher(cfg.KafkaBrokers),
+			Collections: append(request.Collections(db), db.Collection(audit.CollectionName)),
+			TopicFor:    TopicFor,
+			Logger:      logger,
+			Registerer:  reg,
+		})
+		if err != nil {
+			return nil, err
+		}
+		app.relay = r
+		relay.Store(r)
+	} else {
+		logger.Warn("KAFKA_BROKERS is empty: decisions events stay in the outbox and the beneficiaries projection is not fed")
+	}
+	httpkit.Ops(rt, "decisions", reg, httpkit.Check{Name: "mongo", Fn: func(ctx context.Context) error {
+		return db.Client().Ping(ctx, nil)
+	}})
+	app.Handler = httpkit.APIStack("decisions", rt, logger, reg, httpkit.DefaultMaxBody)
+	return app, nil
+}
+
+// Routes are the API routes (the ops endpoints aside).
+func Routes() []string {
+	return slices.Concat(request.Routes(), board.Routes(), settings.Routes())
+}
+
+// TopicFor sends audit records to the audit topic and everything else to the decisions topic.
+func TopicFor(e events.Event) string {
+	if e.Type == audit.EventType {
+		return events.TopicAudit
+	}
+	return events.TopicDecisions
+}
+
+func writeIdempotencyError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, idempotency.ErrKeyReused):
+		err = problem.New(problem.IdempotencyKeyReused)
+	case errors.Is(err, idempotency.ErrInProgress):
+		err = problem.New(problem.RequestInProgress)
+	case errors.Is(err, idempotency.ErrInvalidKey):
+		err = problem.Invalid(problem.Field(idempotency.HeaderKey, "invalid"))
+	case errors.Is(err, idempotency.ErrNoPrincipal):
+		err = problem.New(problem.Unauthorized)
+	default:
+		err = &problem.Error{Type: problem.Internal, Cause: err}
+	}
+	problem.Write(w, r, err)
+}
+
+// Serve serves the API on ln and runs the relay, the projection consumer and the purge of idempotency keys
+// until ctx ends, then shuts down gracefully.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	if a.relay != nil {
+		wg.Go(func() {
+			a.ensureTopics(ctx)
+			if err := a.relay.Run(ctx); err != nil {
+				errc <- err
+			}
+		})
+		wg.Go(func() {
+			a.ensureTopics(ctx)
+			c := projection.Consumer{Repo: a.Projection, Brokers: a.cfg.KafkaBrokers, Logger: a.logger}
+			if err := c.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				errc <- err
+			}
+		})
+	}
+	wg.Go(func() { a.purgeLoop(ctx) })
+	err := httpkit.ServeListener(ctx, ln, a.Handler, a.cfg.ShutdownGrace, a.logger)
+	cancel()
+	wg.Wait()
+	close(errc)
+	if err == nil {
+		err = <-errc
+	}
+	return err
+}
+
+// ensureTopics creates the topics this service writes and reads, retrying while Kafka is unreachable.
+func (a *App) ensureTopics(ctx context.Context) {
+	specs := []events.TopicSpec{
+		{Name: events.TopicDecisions, Partitions: 6, ReplicationFactor: a.cfg.KafkaReplicationFactor},
+		{Name: events.TopicAudit, Partitions: 6, ReplicationFactor: a.cfg.KafkaReplicationFactor},
+		{Name: events.TopicBeneficiaries, Partitions: 6, ReplicationFactor: a.cfg.KafkaReplicationFactor},
+	}
+	for wait := time.Second; ; wait = min(2*wait, time.Minute) {
+		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := events.EnsureTopics(tctx, a.cfg.KafkaBrokers, specs...)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		a.logger.Warn("decisions topics not created yet, retrying", "error", err.Error())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (a *App) purgeLoop(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if _, err := a.idem.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
+			a.logger.Warn("purge of idempotency keys failed", "error", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Close disconnects from MongoDB (when NewApp connected).
+func (a *App) Close(ctx context.Context) error {
+	if a.client == nil {
+		return nil
+	}
+	return a.client.Disconnect(ctx)
+}
+
+// Run is the entry point for cmd/decisions and the all-in-one process.
+func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
+	app, err := NewApp(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = app.Close(context.WithoutCancel(ctx)) }()
+	ln := cfg.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+			return err
+		}
+	}
+	if err := app.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
