@@ -136,6 +136,16 @@ var expected = map[string][]string{
 	"POST /v1/teams":                  {"social_service_head"},
 	"PUT /v1/teams/{id}":              {"social_service_head"},
 	"DELETE /v1/teams/{id}":           {"social_service_head"},
+	// decisions API
+	"POST /v1/requests":                        {"social_worker", "social_service_head"},
+	"GET /v1/requests":                         {"social_worker", "social_service_head"},
+	"GET /v1/requests/{id}":                    {"social_worker", "social_service_head"},
+	"POST /v1/requests/{id}/withdrawal":        {"social_worker", "social_service_head"},
+	"GET /v1/requests/{id}/acknowledgment":     {"social_worker", "social_service_head"},
+	"GET /v1/requests/{id}/acknowledgment.pdf": {"social_worker", "social_service_head"},
+	"GET /v1/board":                            {"social_worker", "social_service_head"},
+	"GET /v1/settings":                         {"tenant_admin"},
+	"PUT /v1/settings":                         {"tenant_admin"},
 	// not in the policy at all: denied to everyone
 	"DELETE /v1/users/{id}":      {},
 	"GET /v1/users/{id}/secrets": {},

@@ -57,7 +57,9 @@ func LoadConfig(r *config.Reader) Config {
 }
 
 // JWKSURL is where the identity service publishes its signing keys.
-func (c Config) JWKSURL() string { return strings.TrimRight(c.IdentityURL, "/") + "/.well-known/jwks.json" }
+func (c Config) JWKSURL() string {
+	return strings.TrimRight(c.IdentityURL, "/") + "/.well-known/jwks.json"
+}
 
 // Rules parses DefaultRules.
 func (c Config) Rules() (legalclock.Rules, error) {

@@ -24,7 +24,9 @@ const (
 )
 
 // Collections returns the collections whose outboxes the relay publishes.
-func Collections(db *mongo.Database) []*mongo.Collection { return []*mongo.Collection{db.Collection(CollRequests)} }
+func Collections(db *mongo.Database) []*mongo.Collection {
+	return []*mongo.Collection{db.Collection(CollRequests)}
+}
 
 // EnsureIndexes creates the package's indexes, one at a time, tenant first: the register in order, its
 // filters, and the board (open requests by due date, per file).

@@ -62,7 +62,9 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-func viewer(a kit.Actor) projection.Viewer { return projection.Viewer{UserID: a.UserID, Head: a.IsHead()} }
+func viewer(a kit.Actor) projection.Viewer {
+	return projection.Viewer{UserID: a.UserID, Head: a.IsHead()}
+}
 
 // Register enters a request in the register.
 func (s *Service) Register(ctx context.Context, a kit.Actor, in Input) (Record, error) {

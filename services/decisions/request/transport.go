@@ -89,7 +89,6 @@ type withdrawRequest struct {
 	Reason  string `json:"reason"`
 }
 
-
 // KitRoutes are the package's routes with their endpoints.
 func (s *Service) KitRoutes() []kit.Route {
 	get := func(ctx context.Context, req any) (any, error) {
