@@ -239,10 +239,16 @@ func (s *Service) Acknowledgment(ctx context.Context, a kit.Actor, id, purpose s
 		}
 		addr = letter.Address{Street: street, PostalCode: p.PostcodeString(), City: p.Municipality}
 	}
-	return letter.AcknowledgmentLetter(letter.Acknowledgment{
+	doc, err := letter.AcknowledgmentLetter(letter.Acknowledgment{
 		CPAS:      st.State.CPAS(),
 		Applicant: letter.Beneficiary{Name: person.DisplayName(), Address: addr, Lang: lang},
 		Kind:      rec.State.Kind, Subtype: rec.State.Subtype, Received: rec.State.ReceivedOn,
 		RegisterNumber: rec.State.Number, FileReference: file.Number, SocialWorker: a.Name,
 	})
+	if errors.Is(err, letter.ErrIncomplete) {
+		// The tenant's settings lack the CPAS's address (or the registry the applicant's name): the admin must
+		// complete them; the cause names the fields, never their values.
+		return letter.Document{}, &problem.Error{Type: problem.Conflict, Detail: "request.letter_incomplete", Cause: err}
+	}
+	return doc, err
 }
