@@ -260,3 +260,30 @@ func (d *Date) UnmarshalBSONValue(typ byte, data []byte) error {
 	}
 	return fmt.Errorf("civil: cannot read a date from BSON type %v", bson.Type(typ))
 }
+
+var longMonths = map[string][12]string{
+	"fr": {"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
+	"nl": {"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
+	"de": {"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"},
+	"en": {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
+}
+
+// Long writes the date as letters and decisions do in lang ("fr", "nl", "de", "en"; French otherwise):
+// "1er janvier 2026", "1 januari 2026", "1. Januar 2026", "1 January 2026". The zero date is "".
+func (d Date) Long(lang string) string {
+	if d.IsZero() {
+		return ""
+	}
+	months, ok := longMonths[lang]
+	if !ok {
+		lang, months = "fr", longMonths["fr"]
+	}
+	month := months[d.month-1]
+	switch {
+	case lang == "fr" && d.day == 1:
+		return fmt.Sprintf("1er %s %d", month, d.year)
+	case lang == "de":
+		return fmt.Sprintf("%d. %s %d", d.day, month, d.year)
+	}
+	return fmt.Sprintf("%d %s %d", d.day, month, d.year)
+}

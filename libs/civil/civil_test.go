@@ -138,3 +138,22 @@ func TestBSON(t *testing.T) {
 		t.Error("invalid stored date accepted")
 	}
 }
+
+func TestLong(t *testing.T) {
+	for _, tc := range []struct {
+		d          Date
+		lang, want string
+	}{
+		{MustNew(2026, 1, 1), "fr", "1er janvier 2026"},
+		{MustNew(2026, 8, 15), "fr", "15 août 2026"},
+		{MustNew(2026, 1, 1), "nl", "1 januari 2026"},
+		{MustNew(2025, 3, 21), "de", "21. März 2025"},
+		{MustNew(2024, 2, 29), "en", "29 February 2024"},
+		{MustNew(2024, 12, 2), "xx", "2 décembre 2024"},
+		{Date{}, "fr", ""},
+	} {
+		if got := tc.d.Long(tc.lang); got != tc.want {
+			t.Errorf("%v.Long(%q) = %q, want %q", tc.d, tc.lang, got, tc.want)
+		}
+	}
+}

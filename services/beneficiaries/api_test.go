@@ -434,7 +434,7 @@ func TestBankAccountsHouseholdAndCategory(t *testing.T) {
 		}
 	}
 	expl := cat("2026-01-01").body["explanation"].(map[string]any)
-	if expl["fr"] != "Catégorie 3 (famille à charge) : le demandeur vit avec une famille à charge comptant 1 enfant(s) mineur(s) non marié(s) au 2026-01-01." || expl["nl"] == "" {
+	if expl["fr"] != "Catégorie 3 (famille à charge) : le demandeur vit avec une famille à charge comptant 1 enfant(s) mineur(s) non marié(s) au 1er janvier 2026." || expl["nl"] == "" {
 		t.Errorf("explanation %v", expl)
 	}
 	if c := cat("2026-13-01"); c.status != 422 || c.codes()["date"] != "invalid_date" {

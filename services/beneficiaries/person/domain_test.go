@@ -212,7 +212,7 @@ func TestProposeCategory(t *testing.T) {
 			if p.Category != tc.want {
 				t.Fatalf("category %d, want %d", p.Category, tc.want)
 			}
-			if p.Explanation["fr"] == "" || p.Explanation["nl"] == "" || !strings.Contains(p.Explanation["fr"], "2026-03-15") {
+			if p.Explanation["fr"] == "" || p.Explanation["nl"] == "" || !strings.Contains(p.Explanation["fr"], "au 15 mars 2026") || !strings.Contains(p.Explanation["nl"], "op 15 maart 2026") {
 				t.Errorf("explanation %v", p.Explanation)
 			}
 			if p.Name["fr"] != CategoryNames[tc.want]["fr"] {

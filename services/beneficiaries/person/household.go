@@ -137,25 +137,25 @@ func ProposeCategory(members []HouseholdMember, births map[string]civil.Date, d 
 		}
 	}
 	p := CategoryProposal{Date: d, Members: n, MinorChildren: minors}
-	day := d.String()
+	fr, nl := d.Long("fr"), d.Long("nl")
 	switch {
 	case n == 0:
 		p.Category = CategoryIsole
 		p.Explanation = map[string]string{
-			"fr": fmt.Sprintf("Catégorie 2 (isolé) : personne ne vit avec le demandeur au %s.", day),
-			"nl": fmt.Sprintf("Categorie 2 (alleenstaande): niemand woont samen met de aanvrager op %s.", day),
+			"fr": fmt.Sprintf("Catégorie 2 (isolé) : personne ne vit avec le demandeur au %s.", fr),
+			"nl": fmt.Sprintf("Categorie 2 (alleenstaande): niemand woont samen met de aanvrager op %s.", nl),
 		}
 	case minors > 0:
 		p.Category = CategoryFamilleACharge
 		p.Explanation = map[string]string{
-			"fr": fmt.Sprintf("Catégorie 3 (famille à charge) : le demandeur vit avec une famille à charge comptant %d enfant(s) mineur(s) non marié(s) au %s.", minors, day),
-			"nl": fmt.Sprintf("Categorie 3 (gezin ten laste): de aanvrager woont samen met een gezin ten laste met %d ongehuwd(e) minderjarig(e) kind(eren) op %s.", minors, day),
+			"fr": fmt.Sprintf("Catégorie 3 (famille à charge) : le demandeur vit avec une famille à charge comptant %d enfant(s) mineur(s) non marié(s) au %s.", minors, fr),
+			"nl": fmt.Sprintf("Categorie 3 (gezin ten laste): de aanvrager woont samen met een gezin ten laste met %d ongehuwd(e) minderjarig(e) kind(eren) op %s.", minors, nl),
 		}
 	default:
 		p.Category = CategoryCohabitant
 		p.Explanation = map[string]string{
-			"fr": fmt.Sprintf("Catégorie 1 (cohabitant) : le demandeur partage son logement avec %d personne(s), sans enfant mineur non marié à charge, au %s.", n, day),
-			"nl": fmt.Sprintf("Categorie 1 (samenwonende): de aanvrager deelt de woning met %d persoon/personen, zonder ongehuwd minderjarig kind ten laste, op %s.", n, day),
+			"fr": fmt.Sprintf("Catégorie 1 (cohabitant) : le demandeur partage son logement avec %d personne(s), sans enfant mineur non marié à charge, au %s.", n, fr),
+			"nl": fmt.Sprintf("Categorie 1 (samenwonende): de aanvrager deelt de woning met %d persoon/personen, zonder ongehuwd minderjarig kind ten laste, op %s.", n, nl),
 		}
 	}
 	p.Name = CategoryNames[p.Category]

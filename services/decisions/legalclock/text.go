@@ -9,8 +9,6 @@ import (
 )
 
 var (
-	monthsFR   = [...]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
-	monthsNL   = [...]string{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"}
 	weekdaysFR = [...]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"}
 	weekdaysNL = [...]string{"zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"}
 )
@@ -20,17 +18,10 @@ var (
 func FormatDate(d civil.Date, lang string) string { return formatDate(d, lang) }
 
 func formatDate(d civil.Date, lang string) string {
-	if d.IsZero() {
-		return ""
+	if lang != "nl" {
+		lang = "fr"
 	}
-	if lang == "nl" {
-		return fmt.Sprintf("%d %s %d", d.Day(), monthsNL[d.Month()-1], d.Year())
-	}
-	day := fmt.Sprint(d.Day())
-	if d.Day() == 1 {
-		day = "1er"
-	}
-	return fmt.Sprintf("%s %s %d", day, monthsFR[d.Month()-1], d.Year())
+	return d.Long(lang)
 }
 
 // WeekdayName returns the name of the day of the week in French ("fr") or Dutch ("nl").
