@@ -21,6 +21,7 @@ import (
 	"github.com/entraide/entraide/libs/store"
 	"github.com/entraide/entraide/services/beneficiaries"
 	"github.com/entraide/entraide/services/beneficiaries/demo"
+	"github.com/entraide/entraide/services/decisions"
 	"github.com/entraide/entraide/services/identity"
 	"github.com/entraide/entraide/services/web/web"
 )
@@ -44,6 +45,7 @@ type Options struct {
 	WebListener           net.Listener
 	IdentityListener      net.Listener
 	BeneficiariesListener net.Listener
+	DecisionsListener     net.Listener
 
 	Logger *slog.Logger
 	// Started is called once every service accepts requests, with their addresses and the demo logins.
@@ -55,6 +57,7 @@ type Started struct {
 	WebURL           string
 	IdentityURL      string
 	BeneficiariesURL string
+	DecisionsURL     string
 	MongoURI         string
 	Brokers          []string
 	DemoLogins       []identity.Login
@@ -106,6 +109,7 @@ func Run(ctx context.Context, opts Options) error {
 
 	idCfg := identity.LoadConfig(opts.Env)
 	benCfg := beneficiaries.LoadConfig(opts.Env)
+	decCfg := decisions.LoadConfig(opts.Env)
 	webCfg, webErr := web.LoadConfig(opts.Env)
 	if err := errors.Join(opts.Env.Err(), webErr); err != nil {
 		return fmt.Errorf("allinone: configuration: %w", err)
@@ -115,6 +119,7 @@ func Run(ctx context.Context, opts Options) error {
 	idCfg.SeedDemo = false // seeded below, so the logins can be printed
 	webCfg.MongoURI = mongo.URI()
 	benCfg.MongoURI, benCfg.KafkaBrokers, benCfg.KafkaReplicationFactor = mongo.URI(), brokers, 1
+	decCfg.MongoURI, decCfg.KafkaBrokers, decCfg.KafkaReplicationFactor = mongo.URI(), brokers, 1
 
 	var logins []identity.Login
 	if opts.SeedDemo {
@@ -131,6 +136,7 @@ func Run(ctx context.Context, opts Options) error {
 	}{
 		{"identity", opts.IdentityListener, idCfg.HTTPAddr, &idCfg.Listener},
 		{"beneficiaries", opts.BeneficiariesListener, benCfg.HTTPAddr, &benCfg.Listener},
+		{"decisions", opts.DecisionsListener, decCfg.HTTPAddr, &decCfg.Listener},
 		{"web", opts.WebListener, webCfg.HTTPAddr, &webCfg.Listener},
 	}
 	for i, l := range listeners {
@@ -146,6 +152,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	webCfg.IdentityURL = "http://" + loopback(idCfg.Listener.Addr())
 	benCfg.IdentityURL = webCfg.IdentityURL
+	decCfg.IdentityURL = webCfg.IdentityURL
 	for _, l := range logins {
 		webCfg.DemoLogins = append(webCfg.DemoLogins, web.DemoLogin{Tenant: l.Tenant, Username: l.Username, Role: string(l.Role)})
 		webCfg.DemoPassword = l.Password
@@ -154,10 +161,11 @@ func Run(ctx context.Context, opts Options) error {
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	var wg sync.WaitGroup
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	for name, run := range map[string]func() error{
 		"identity":      func() error { return identity.Run(ctx, idCfg, logger.With("service", "identity")) },
 		"beneficiaries": func() error { return beneficiaries.Run(ctx, benCfg, logger.With("service", "beneficiaries")) },
+		"decisions":     func() error { return decisions.Run(ctx, decCfg, logger.With("service", "decisions")) },
 		"web":           func() error { return web.Run(ctx, webCfg, logger.With("service", "web")) },
 	} {
 		wg.Go(func() {
@@ -172,6 +180,7 @@ func Run(ctx context.Context, opts Options) error {
 			WebURL:           "http://" + loopback(webCfg.Listener.Addr()),
 			IdentityURL:      webCfg.IdentityURL,
 			BeneficiariesURL: "http://" + loopback(benCfg.Listener.Addr()),
+			DecisionsURL:     "http://" + loopback(decCfg.Listener.Addr()),
 			MongoURI:         mongo.URI(),
 			Brokers:          brokers,
 			DemoLogins:       logins,

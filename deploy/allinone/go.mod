@@ -6,6 +6,7 @@ require (
 	github.com/entraide/entraide/libs v0.0.0-00010101000000-000000000000
 	github.com/entraide/entraide/libs/embedded v0.0.0-00010101000000-000000000000
 	github.com/entraide/entraide/services/beneficiaries v0.0.0-00010101000000-000000000000
+	github.com/entraide/entraide/services/decisions v0.0.0-00010101000000-000000000000
 	github.com/entraide/entraide/services/identity v0.0.0-00010101000000-000000000000
 	github.com/entraide/entraide/services/web v0.0.0-00010101000000-000000000000
 )
@@ -29,6 +30,7 @@ require (
 	github.com/go-logfmt/logfmt v0.5.1 // indirect
 	github.com/go-logr/logr v1.4.3 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
+	github.com/go-pdf/fpdf v0.9.0 // indirect
 	github.com/go-sql-driver/mysql v1.9.2 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 	github.com/golang/snappy v0.0.4 // indirect
@@ -93,6 +95,7 @@ replace (
 	github.com/entraide/entraide/libs => ../../libs
 	github.com/entraide/entraide/libs/embedded => ../../libs/embedded
 	github.com/entraide/entraide/services/beneficiaries => ../../services/beneficiaries
+	github.com/entraide/entraide/services/decisions => ../../services/decisions
 	github.com/entraide/entraide/services/identity => ../../services/identity
 	github.com/entraide/entraide/services/web => ../../services/web
 )

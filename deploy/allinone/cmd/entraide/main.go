@@ -40,7 +40,7 @@ func main() {
 
 func printWelcome(s allinone.Started) {
 	fmt.Printf("\nEntraide is running: open %s\n", s.WebURL)
-	fmt.Printf("  identity API %s · beneficiaries API %s\n", s.IdentityURL, s.BeneficiariesURL)
+	fmt.Printf("  identity API %s · beneficiaries API %s · decisions API %s\n", s.IdentityURL, s.BeneficiariesURL, s.DecisionsURL)
 	fmt.Printf("  MongoDB (FerretDB) %s · Kafka (kfake) %v\n", s.MongoURI, s.Brokers)
 	if len(s.DemoLogins) > 0 {
 		fmt.Println("\nDemo logins (fictional data; never use these passwords for real data):")
