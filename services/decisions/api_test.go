@@ -18,6 +18,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/entraide/entraide/libs/authn"
 	"github.com/entraide/entraide/libs/civil"
@@ -34,6 +35,7 @@ type env struct {
 	url  string
 	priv ed25519.PrivateKey
 	kid  string
+	db   *mongo.Database
 }
 
 func newEnv(t *testing.T) *env {
@@ -46,7 +48,7 @@ func newEnv(t *testing.T) *env {
 	}
 	srv := httptest.NewServer(app.Handler)
 	t.Cleanup(srv.Close)
-	return &env{t: t, app: app, url: srv.URL, priv: priv, kid: authn.KeyID(pub)}
+	return &env{t: t, app: app, url: srv.URL, priv: priv, kid: authn.KeyID(pub), db: db}
 }
 
 type user struct{ tenant, id, role string }

@@ -3,6 +3,7 @@ module github.com/entraide/entraide/services/decisions
 go 1.26.0
 
 require (
+	github.com/entraide/entraide/api v0.0.0-00010101000000-000000000000
 	github.com/entraide/entraide/libs v0.0.0-00010101000000-000000000000
 	github.com/entraide/entraide/libs/embedded v0.0.0-00010101000000-000000000000
 	github.com/go-kit/kit v0.13.0
@@ -27,7 +28,6 @@ require (
 	github.com/cenkalti/backoff/v5 v5.0.2 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
-	github.com/entraide/entraide/api v0.0.0-00010101000000-000000000000 // indirect
 	github.com/go-kit/log v0.2.0 // indirect
 	github.com/go-logfmt/logfmt v0.5.1 // indirect
 	github.com/go-logr/logr v1.4.3 // indirect
@@ -52,6 +52,7 @@ require (
 	github.com/prometheus/common v0.72.0 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2 // indirect
 	github.com/segmentio/kafka-go v0.4.51 // indirect
 	github.com/twmb/franz-go v1.22.3 // indirect
 	github.com/twmb/franz-go/pkg/kfake v0.0.0-20260918054303-01f206a7e32c // indirect
