@@ -276,7 +276,9 @@ func (r *Repository) handle(ctx context.Context, e events.Event) error {
 type Consumer struct {
 	Repo    *Repository
 	Brokers []string
+	// GroupID defaults to "decisions-projections", Topic to events.TopicBeneficiaries (tests use their own).
 	GroupID string
+	Topic   string
 	Logger  *slog.Logger
 }
 
@@ -289,7 +291,11 @@ func (c Consumer) Run(ctx context.Context) error {
 	if group == "" {
 		group = consumerName
 	}
-	return events.Consume(ctx, events.ConsumerConfig{Brokers: c.Brokers, GroupID: group, Topic: events.TopicBeneficiaries,
+	topic := c.Topic
+	if topic == "" {
+		topic = events.TopicBeneficiaries
+	}
+	return events.Consume(ctx, events.ConsumerConfig{Brokers: c.Brokers, GroupID: group, Topic: topic,
 		Handler: c.Repo.Handle, Logger: c.Logger})
 }
 
