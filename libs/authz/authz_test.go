@@ -102,6 +102,15 @@ var expected = map[string][]string{
 	"POST /teams/new":                                     {"social_service_head"},
 	"GET /teams/{id}":                                     {"social_service_head"},
 	"POST /teams/{id}":                                    {"social_service_head"},
+	// web pages: aid requests and the deadline board (decisions), the CPAS's settings
+	"GET /persons/{id}/files/{file}/requests/new":             {"social_worker", "social_service_head"},
+	"POST /persons/{id}/files/{file}/requests/new":            {"social_worker", "social_service_head"},
+	"GET /persons/{id}/requests/{request}":                    {"social_worker", "social_service_head"},
+	"GET /persons/{id}/requests/{request}/acknowledgment":     {"social_worker", "social_service_head"},
+	"GET /persons/{id}/requests/{request}/acknowledgment.pdf": {"social_worker", "social_service_head"},
+	"GET /deadlines": {"social_worker", "social_service_head"},
+	"GET /settings":  {"tenant_admin"},
+	"POST /settings": {"tenant_admin"},
 	// beneficiaries API: persons
 	"POST /v1/persons":                                       {"social_worker", "social_service_head"},
 	"POST /v1/persons/search":                                {"social_worker", "social_service_head"},

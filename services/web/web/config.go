@@ -27,6 +27,10 @@ type Config struct {
 	// BeneficiariesTimeout bounds each call to the beneficiaries service, except the transfer of a document's
 	// content (uploads and downloads run as long as the browser sends or reads).
 	BeneficiariesTimeout time.Duration
+	// DecisionsURL is the base URL of the decisions service's HTTP API (requests, deadline board, CPAS settings).
+	DecisionsURL string
+	// DecisionsTimeout bounds each call to the decisions service.
+	DecisionsTimeout time.Duration
 	// DocumentMaxBytes is the largest document the upload form accepts (the beneficiaries service's own limit,
 	// same variable): a larger file is refused while it streams, before the service stores anything.
 	DocumentMaxBytes int64
@@ -61,6 +65,9 @@ func LoadConfig(r *config.Reader) (Config, error) {
 		BeneficiariesURL: r.String("BENEFICIARIES_URL", "http://127.0.0.1:8082", "base URL of the beneficiaries service's HTTP API"),
 		BeneficiariesTimeout: r.Duration("WEB_BENEFICIARIES_TIMEOUT", 10*time.Second,
 			"time limit of each call to the beneficiaries service (document uploads and downloads excepted)"),
+		DecisionsURL: r.String("DECISIONS_URL", "http://127.0.0.1:8083", "base URL of the decisions service's HTTP API"),
+		DecisionsTimeout: r.Duration("WEB_DECISIONS_TIMEOUT", 10*time.Second,
+			"time limit of each call to the decisions service"),
 		DocumentMaxBytes: int64(r.Int("BENEFICIARIES_DOCUMENT_MAX_BYTES", 20<<20,
 			"largest document upload accepted, in bytes (the beneficiaries service reads the same variable)")),
 		MongoURI:         r.Secret("MONGO_URI", "mongodb://127.0.0.1:27017", "MongoDB connection string (sessions are kept in web_sessions)"),
@@ -84,6 +91,12 @@ func LoadConfig(r *config.Reader) (Config, error) {
 	}
 	if u, perr := url.Parse(c.BeneficiariesURL); perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("BENEFICIARIES_URL: %q is not an http(s) URL", c.BeneficiariesURL))
+	}
+	if u, perr := url.Parse(c.DecisionsURL); perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("DECISIONS_URL: %q is not an http(s) URL", c.DecisionsURL))
+	}
+	if c.DecisionsTimeout <= 0 {
+		errs = append(errs, errors.New("WEB_DECISIONS_TIMEOUT must be positive"))
 	}
 	if c.BeneficiariesTimeout <= 0 {
 		errs = append(errs, errors.New("WEB_BENEFICIARIES_TIMEOUT must be positive"))

@@ -43,6 +43,11 @@ type fileData struct {
 	NoteKey, UploadKey string
 	MaxSize            int64
 	Levels, DocTypes   []string
+	// Requests are the file's aid requests (decisions service), newest first; RequestsMore tells that older
+	// ones may exist beyond the register pages read; RequestsUnavailable that the service did not answer.
+	Requests            []AidRequest
+	RequestsMore        bool
+	RequestsUnavailable bool
 }
 
 // loadFile reads the page's person and file; a file where the person is not managed is not found.
@@ -91,6 +96,11 @@ func (s *Server) renderFile(w http.ResponseWriter, r *http.Request, sess *Sessio
 	d := fileData{Person: p, File: file, Notes: notes, Documents: docs, Names: names, Purpose: purpose, Purposes: Purposes,
 		Return: filePagePath(p.ID, file.ID), NoteKey: newIdempotencyKey(), UploadKey: newIdempotencyKey(),
 		MaxSize: s.cfg.DocumentMaxBytes, Levels: noteLevels, DocTypes: documentTypes}
+	if d.Requests, d.RequestsMore, err = s.decisions.FileRequests(r.Context(), cl, purpose, file.ID); err != nil {
+		// The file stays readable when the decisions service does not answer; its requests are said missing.
+		s.log.WarnContext(r.Context(), "file requests unavailable", "error", err.Error())
+		d.RequestsUnavailable = true
+	}
 	if file.TeamID != "" {
 		if t, err := s.registry.GetTeam(r.Context(), cl, file.TeamID); err == nil {
 			d.TeamName = t.Name

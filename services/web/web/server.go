@@ -27,6 +27,7 @@ type Server struct {
 	log       *slog.Logger
 	identity  *IdentityClient
 	registry  *BeneficiariesClient
+	decisions *DecisionsClient
 	sessions  *SessionStore
 	refresher *refresher
 	loginCSRF loginCSRF
@@ -78,9 +79,13 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 	if cfg.DocumentMaxBytes <= 0 {
 		cfg.DocumentMaxBytes = 20 << 20
 	}
+	if cfg.DecisionsTimeout <= 0 {
+		cfg.DecisionsTimeout = 10 * time.Second
+	}
 	s := &Server{
 		cfg: cfg, log: d.Logger, identity: identity, sessions: store, loginCSRF: loginCSRF{key: key},
-		registry: NewBeneficiariesClient(cfg.BeneficiariesURL, cfg.BeneficiariesTimeout),
+		registry:  NewBeneficiariesClient(cfg.BeneficiariesURL, cfg.BeneficiariesTimeout),
+		decisions: NewDecisionsClient(cfg.DecisionsURL, cfg.DecisionsTimeout),
 		refresher: &refresher{store: store, identity: identity, margin: cfg.RefreshMargin,
 			lockFor: cfg.IdentityTimeout + 5*time.Second, poll: 100 * time.Millisecond},
 		authorize: d.Authorize, pages: pg,
@@ -187,6 +192,17 @@ func (s *Server) routes(rt *httpkit.Router) {
 	// Retention of documents, the head's (pages_retention.go).
 	handle("GET /retention", s.page(s.retentionPage))
 	handle("POST /retention", s.page(s.purge))
+
+	// Aid requests, the deadline board and the CPAS's settings, over the decisions service (pages_requests.go,
+	// pages_settings.go).
+	handle("GET /persons/{id}/files/{file}/requests/new", s.page(s.newRequestPage))
+	handle("POST /persons/{id}/files/{file}/requests/new", s.page(s.registerRequest))
+	handle("GET /persons/{id}/requests/{request}", s.page(s.requestPage))
+	handle("GET /persons/{id}/requests/{request}/acknowledgment", s.page(s.acknowledgment(false)))
+	handle("GET /persons/{id}/requests/{request}/acknowledgment.pdf", s.page(s.acknowledgment(true)))
+	handle("GET /deadlines", s.page(s.deadlinesPage))
+	handle("GET /settings", s.page(s.settingsPage))
+	handle("POST /settings", s.page(s.saveSettings))
 
 	// The DPO's audit trail (pages_audit.go).
 	handle("GET /audit", s.page(s.auditPage))
@@ -373,7 +389,7 @@ func (s *Server) apiFailed(w http.ResponseWriter, r *http.Request, sess *Session
 	case http.StatusNotFound:
 		s.errorPage(w, r, sess, http.StatusNotFound, "error.notfound.title", "error.notfound.message")
 	case 0:
-		if errors.Is(err, ErrIdentityUnavailable) || errors.Is(err, ErrBeneficiariesUnavailable) {
+		if errors.Is(err, ErrIdentityUnavailable) || errors.Is(err, ErrBeneficiariesUnavailable) || errors.Is(err, ErrDecisionsUnavailable) {
 			s.unavailable(w, r, sess, err)
 			return
 		}
