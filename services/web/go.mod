@@ -9,7 +9,9 @@ require (
 	github.com/entraide/entraide/libs v0.0.0-00010101000000-000000000000
 	github.com/entraide/entraide/libs/embedded v0.0.0-00010101000000-000000000000
 	github.com/entraide/entraide/services/beneficiaries v0.0.0-00010101000000-000000000000
+	github.com/entraide/entraide/services/decisions v0.0.0-00010101000000-000000000000
 	github.com/entraide/entraide/services/identity v0.0.0-00010101000000-000000000000
+	github.com/google/uuid v1.6.0
 	github.com/prometheus/client_golang v1.25.0
 	go.mongodb.org/mongo-driver/v2 v2.10.0
 )
@@ -33,10 +35,10 @@ require (
 	github.com/go-logfmt/logfmt v0.5.1 // indirect
 	github.com/go-logr/logr v1.4.3 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
+	github.com/go-pdf/fpdf v0.9.0 // indirect
 	github.com/go-sql-driver/mysql v1.9.2 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 	github.com/golang/snappy v0.0.4 // indirect
-	github.com/google/uuid v1.6.0 // indirect
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.26.3 // indirect
 	github.com/hashicorp/golang-lru/v2 v2.0.7 // indirect
 	github.com/jackc/pgerrcode v0.0.0-20240316143900-6e2875d9b438 // indirect
@@ -95,5 +97,6 @@ replace (
 	github.com/entraide/entraide/libs => ../../libs
 	github.com/entraide/entraide/libs/embedded => ../../libs/embedded
 	github.com/entraide/entraide/services/beneficiaries => ../beneficiaries
+	github.com/entraide/entraide/services/decisions => ../decisions
 	github.com/entraide/entraide/services/identity => ../identity
 )

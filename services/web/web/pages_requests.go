@@ -93,7 +93,8 @@ func (s *Server) registerRequest(w http.ResponseWriter, r *http.Request, sess *S
 		if ae.Detail != "" && len(ae.Fields) == 0 {
 			f.General = append(f.General[:0], ae.Detail)
 		}
-		s.renderRequestForm(w, r, sess, ae.Status, f, key)
+		// The service keeps the refused request under its key: the corrected form is a new request, with a new key.
+		s.renderRequestForm(w, r, sess, ae.Status, f, newIdempotencyKey())
 	default:
 		s.apiFailed(w, r, sess, err)
 	}
@@ -104,6 +105,10 @@ type requestData struct {
 	Person  Person
 	Request AidRequest
 	Names   staffNames
+	// Purpose, Purposes and Return serve the purpose form (the "purpose" partial).
+	Purpose  string
+	Purposes []string
+	Return   string
 }
 
 // loadRequest reads the page's person and request; a request of another applicant is not found (the page's
@@ -133,7 +138,8 @@ func (s *Server) requestPage(w http.ResponseWriter, r *http.Request, sess *Sessi
 		return
 	}
 	names, _ := s.staffDirectory(r, sess)
-	v := &view{Lang: langOf(r), Session: sess, Data: requestData{Person: p, Request: req, Names: names}}
+	v := &view{Lang: langOf(r), Session: sess, Data: requestData{Person: p, Request: req, Names: names,
+		Purpose: sess.Purpose(p.ID), Purposes: Purposes, Return: requestPagePath(p.ID, req.ID)}}
 	v.Title = v.T("request.title", "number", req.Number)
 	s.render(w, r, http.StatusOK, "request", v)
 }
