@@ -123,6 +123,9 @@ func TestEndToEndRequests(t *testing.T) {
 	filePath, fileID := worker.res.Request.URL.Path, fm[1]
 	fileNumber := fileNumberRe.FindString(worker.body)
 	projectFile(t, bapp, dapp, personID, fileID, "Peeters", "An", "nl")
+	worker.get("/")
+	worker.expect(http.StatusOK, `href="/deadlines"`, "Échéances")
+	worker.expectNot(`href="/settings"`)
 	worker.get(filePath)
 	worker.expect(http.StatusOK, "Demandes d&#39;aide", `href="`+filePath+`/requests/new">Enregistrer une demande</a>`,
 		"Aucune demande enregistrée.")
