@@ -153,6 +153,8 @@ func Run(ctx context.Context, opts Options) error {
 	webCfg.IdentityURL = "http://" + loopback(idCfg.Listener.Addr())
 	benCfg.IdentityURL = webCfg.IdentityURL
 	decCfg.IdentityURL = webCfg.IdentityURL
+	webCfg.BeneficiariesURL = "http://" + loopback(benCfg.Listener.Addr())
+	webCfg.DecisionsURL = "http://" + loopback(decCfg.Listener.Addr())
 	for _, l := range logins {
 		webCfg.DemoLogins = append(webCfg.DemoLogins, web.DemoLogin{Tenant: l.Tenant, Username: l.Username, Role: string(l.Role)})
 		webCfg.DemoPassword = l.Password
@@ -179,8 +181,8 @@ func Run(ctx context.Context, opts Options) error {
 		opts.Started(Started{
 			WebURL:           "http://" + loopback(webCfg.Listener.Addr()),
 			IdentityURL:      webCfg.IdentityURL,
-			BeneficiariesURL: "http://" + loopback(benCfg.Listener.Addr()),
-			DecisionsURL:     "http://" + loopback(decCfg.Listener.Addr()),
+			BeneficiariesURL: webCfg.BeneficiariesURL,
+			DecisionsURL:     webCfg.DecisionsURL,
 			MongoURI:         mongo.URI(),
 			Brokers:          brokers,
 			DemoLogins:       logins,
