@@ -210,6 +210,20 @@ func TestRequestRegisterAPI(t *testing.T) {
 		if n1, nh := len(l1["items"].([]any)), len(lh["items"].([]any)); n1 != 1 || nh != 21 {
 			t.Errorf("worker sees %d, head %d", n1, nh)
 		}
+		_, one, _, _ := e.call(w1, "GET", "/v1/requests/"+id, nil, purpose)
+		file, _ := one["file_id"].(string)
+		for _, tc := range []struct {
+			who  user
+			want int
+		}{{w1, 1}, {head, 1}, {w2, 0}} {
+			st, l, _, _ := e.call(tc.who, "GET", "/v1/requests?file_id="+file, nil, purpose)
+			if items, _ := l["items"].([]any); st != 200 || len(items) != tc.want {
+				t.Errorf("file filter as %s: %d, %d items, want %d", tc.who.role, st, len(items), tc.want)
+			}
+		}
+		if st, _, _, _ := e.call(head, "GET", "/v1/requests?file_id=2026-000001", nil, purpose); st != 422 {
+			t.Errorf("file filter that is no id: %d", st)
+		}
 		for _, role := range []string{"committee_member", "committee_secretary", "president", "accountant", "finance_director", "tenant_admin", "dpo"} {
 			if st, _, _, _ := e.call(user{"gent", uuid.NewString(), role}, "GET", "/v1/requests/"+id, nil, purpose); st != 403 {
 				t.Errorf("%s: %d", role, st)

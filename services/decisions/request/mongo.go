@@ -103,6 +103,8 @@ func (r *Repository) Update(ctx context.Context, tenant, id string, expected int
 
 // Query narrows the register.
 type Query struct {
+	// File, when set, keeps one social file's requests (the file page's list).
+	File string
 	// FileIDs, when non-nil, restricts to these files (a worker's files); empty non-nil means nothing.
 	FileIDs []string
 	From    civil.Date

@@ -3,6 +3,7 @@ package request
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -170,11 +171,19 @@ func (s *Service) List(ctx context.Context, a kit.Actor, q Query, purpose string
 		return nil, err
 	}
 	q.FileIDs = ids
+	if q.File != "" {
+		// One file: the head may read it; a worker only when it is one of theirs (else an empty page, as for a
+		// file that has no request).
+		q.FileIDs = []string{q.File}
+		if ids != nil && !slices.Contains(ids, q.File) {
+			q.FileIDs = []string{}
+		}
+	}
 	recs, err := s.Repo.Find(ctx, a.Tenant, q)
 	if err != nil {
 		return nil, err
 	}
-	s.Audit.Record(ctx, a, kit.Entry{Action: "request.list", ResourceType: "request", Purpose: purpose})
+	s.Audit.Record(ctx, a, kit.Entry{Action: "request.list", ResourceType: "request", FileID: q.File, Purpose: purpose})
 	return recs, nil
 }
 

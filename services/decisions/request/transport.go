@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/go-kit/kit/endpoint"
+	"github.com/google/uuid"
 
 	"github.com/entraide/entraide/libs/civil"
 	"github.com/entraide/entraide/libs/httpkit"
@@ -256,6 +257,12 @@ func decodeList(_ context.Context, r *http.Request) (any, error) {
 	}
 	lr := listRequest{page: num("page", 1), pageSize: num("page_size", 50), purpose: r.Header.Get(kit.PurposeHeader)}
 	lr.q.From, lr.q.To = date("from"), date("to")
+	if f := q.Get("file_id"); f != "" {
+		if _, err := uuid.Parse(f); err != nil {
+			fs.Add("file_id", "invalid")
+		}
+		lr.q.File = f
+	}
 	if k := legalclock.Kind(q.Get("kind")); k != "" {
 		if !k.Valid() {
 			fs.Add("kind", "request.kind_invalid")

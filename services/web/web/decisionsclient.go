@@ -192,31 +192,18 @@ func (c *DecisionsClient) ListRequests(ctx context.Context, cl call, purpose str
 	return out, err
 }
 
-// registerScanPages bounds how many pages of the register FileRequests reads.
-const (
-	registerScanPages    = 5
-	registerScanPageSize = 200
-)
+// fileRequestsPageSize is how many of a file's requests the file page shows (newest first).
+const fileRequestsPageSize = 200
 
-// FileRequests lists the requests of one file, newest first, read from the register's most recent pages (the
-// API filters the register by dates, kind and status, not by file): at most registerScanPages pages of
-// registerScanPageSize. more tells that the scan stopped before the register's end.
+// FileRequests lists the newest requests of one file (the register filtered by file_id); more tells that the file
+// has older ones than the page holds.
 func (c *DecisionsClient) FileRequests(ctx context.Context, cl call, purpose, fileID string) (items []AidRequest, more bool, err error) {
-	for page := 1; page <= registerScanPages; page++ {
-		p, err := c.ListRequests(ctx, cl, purpose, page, registerScanPageSize)
-		if err != nil {
-			return nil, false, err
-		}
-		for _, it := range p.Items {
-			if it.FileID == fileID {
-				items = append(items, it)
-			}
-		}
-		if len(p.Items) < registerScanPageSize {
-			return items, false, nil
-		}
+	var out RequestPage
+	q := url.Values{"file_id": {fileID}, "page": {"1"}, "page_size": {strconv.Itoa(fileRequestsPageSize)}}
+	if _, err := c.do(ctx, cl.withPurpose(purpose), http.MethodGet, "/v1/requests?"+q.Encode(), nil, &out); err != nil {
+		return nil, false, err
 	}
-	return items, true, nil
+	return out.Items, len(out.Items) == fileRequestsPageSize, nil
 }
 
 // Acknowledgment reads a request's acknowledgment of receipt: the HTML page (pdf false) or the PDF. The caller
