@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -125,4 +126,28 @@ func topicsReady(ctx context.Context, broker string, topics []string, want map[s
 		}
 	}
 	return true, nil
+}
+
+// EnsureTopicsRetrying is EnsureTopics for a service's start-up: while Kafka is unreachable it retries with a
+// backoff (1 s doubling to 1 min) and logs a warning, because the service's API works meanwhile and its events
+// wait in the outboxes. It returns once the topics exist or ctx is done.
+func EnsureTopicsRetrying(ctx context.Context, brokers []string, logger *slog.Logger, specs ...TopicSpec) {
+	for wait := time.Second; ; wait = min(2*wait, time.Minute) {
+		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := EnsureTopics(tctx, brokers, specs...)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		names := make([]string, 0, len(specs))
+		for _, s := range specs {
+			names = append(names, s.Name)
+		}
+		logger.Warn("topics not created yet, retrying", "topics", names, "retry_in", wait.String(), "error", err.Error())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
 }

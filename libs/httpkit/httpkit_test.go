@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -168,4 +169,36 @@ func TestRouterFillsPathValuesAndRoute(t *testing.T) {
 	if got := w.Body.String(); got != "2026-000123|7|/v1/files/{id}/notes/{note}" {
 		t.Fatalf("got %q", got)
 	}
+}
+
+func TestServeWithStopsWhenATaskFails(t *testing.T) {
+	failure := errors.New("relay lost")
+	started := make(chan struct{})
+	err := ServeWith(context.Background(), mustListen(t), http.NotFoundHandler(), 0, slog.New(slog.DiscardHandler),
+		func(ctx context.Context) error { close(started); <-ctx.Done(); return ctx.Err() },
+		func(ctx context.Context) error { <-started; return failure },
+	)
+	if !errors.Is(err, failure) {
+		t.Fatalf("ServeWith returned %v, want the task's failure", err)
+	}
+}
+
+func TestServeWithStopsCleanlyOnCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() { <-ran; cancel() }()
+	err := ServeWith(ctx, mustListen(t), http.NotFoundHandler(), 0, slog.New(slog.DiscardHandler),
+		func(ctx context.Context) error { close(ran); <-ctx.Done(); return nil })
+	if err != nil {
+		t.Fatalf("ServeWith returned %v", err)
+	}
+}
+
+func mustListen(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
 }

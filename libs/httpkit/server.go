@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/go-kit/kit/transport"
@@ -73,5 +74,36 @@ func ServeListener(ctx context.Context, ln net.Listener, h http.Handler, grace t
 		err = e
 	}
 	logger.Info("http server stopped", "addr", ln.Addr().String())
+	return err
+}
+
+// Task is background work a service runs beside its HTTP server (outbox relay, consumers, purges): it returns
+// when ctx is done (nil or context.Canceled) or on a failure.
+type Task func(ctx context.Context) error
+
+// ServeWith serves h on ln and runs the tasks beside it. When ctx is done, or a task fails (the process should
+// then stop and be restarted rather than serve without, say, its relay), the server shuts down gracefully, the
+// tasks are cancelled and awaited, and the first failure is returned (nil after a clean stop).
+func ServeWith(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration, logger *slog.Logger, tasks ...Task) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, len(tasks))
+	var wg sync.WaitGroup
+	for _, task := range tasks {
+		wg.Go(func() {
+			if err := task(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				logger.Error("background task failed: stopping", "error", err.Error())
+				errc <- err
+				cancel()
+			}
+		})
+	}
+	err := ServeListener(ctx, ln, h, grace, logger)
+	cancel()
+	wg.Wait()
+	close(errc)
+	if taskErr := <-errc; taskErr != nil {
+		return taskErr
+	}
 	return err
 }

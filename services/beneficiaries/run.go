@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -214,36 +213,16 @@ func writeIdempotencyError(w http.ResponseWriter, r *http.Request, err error) {
 // Serve serves the API on ln and runs the background work (relay, consumers, purge of idempotency keys) until
 // ctx is cancelled, then shuts down gracefully: in-flight requests finish, consumers commit what they handled.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	errc := make(chan error, len(a.modules)+2)
+	tasks := []httpkit.Task{func(ctx context.Context) error { a.purgeLoop(ctx); return nil }}
 	if a.relay != nil {
-		wg.Go(func() {
-			a.ensureTopics(ctx)
-			if err := a.relay.Run(ctx); err != nil {
-				errc <- err
-			}
-		})
+		tasks = append(tasks, func(ctx context.Context) error { a.ensureTopics(ctx); return a.relay.Run(ctx) })
 	}
 	for _, m := range a.modules {
 		if r, ok := m.(runner); ok {
-			wg.Go(func() {
-				if err := r.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-					errc <- err
-				}
-			})
+			tasks = append(tasks, r.Run)
 		}
 	}
-	wg.Go(func() { a.purgeLoop(ctx) })
-	err := httpkit.ServeListener(ctx, ln, a.Handler, a.cfg.ShutdownGrace, a.logger)
-	cancel()
-	wg.Wait()
-	close(errc)
-	if err == nil {
-		err = <-errc
-	}
-	return err
+	return httpkit.ServeWith(ctx, ln, a.Handler, a.cfg.ShutdownGrace, a.logger, tasks...)
 }
 
 // ensureTopics creates the beneficiaries and audit topics, retrying while Kafka is unreachable: the API works
@@ -253,20 +232,7 @@ func (a *App) ensureTopics(ctx context.Context) {
 		{Name: events.TopicBeneficiaries, Partitions: 6, ReplicationFactor: a.cfg.KafkaReplicationFactor},
 		{Name: events.TopicAudit, Partitions: 6, ReplicationFactor: a.cfg.KafkaReplicationFactor},
 	}
-	for wait := time.Second; ; wait = min(2*wait, time.Minute) {
-		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err := events.EnsureTopics(tctx, a.cfg.KafkaBrokers, specs...)
-		cancel()
-		if err == nil || ctx.Err() != nil {
-			return
-		}
-		a.logger.Warn("beneficiaries topics not created yet, retrying", "error", err.Error())
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-	}
+	events.EnsureTopicsRetrying(ctx, a.cfg.KafkaBrokers, a.logger, specs...)
 }
 
 func (a *App) purgeLoop(ctx context.Context) {

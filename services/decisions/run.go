@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -185,34 +184,17 @@ func writeIdempotencyError(w http.ResponseWriter, r *http.Request, err error) {
 // Serve serves the API on ln and runs the relay, the projection consumer and the purge of idempotency keys
 // until ctx ends, then shuts down gracefully.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	errc := make(chan error, 2)
+	tasks := []httpkit.Task{func(ctx context.Context) error { a.purgeLoop(ctx); return nil }}
 	if a.relay != nil {
-		wg.Go(func() {
-			a.ensureTopics(ctx)
-			if err := a.relay.Run(ctx); err != nil {
-				errc <- err
-			}
-		})
-		wg.Go(func() {
-			a.ensureTopics(ctx)
-			c := projection.Consumer{Repo: a.Projection, Brokers: a.cfg.KafkaBrokers, Logger: a.logger}
-			if err := c.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
-				errc <- err
-			}
-		})
+		tasks = append(tasks,
+			func(ctx context.Context) error { a.ensureTopics(ctx); return a.relay.Run(ctx) },
+			func(ctx context.Context) error {
+				a.ensureTopics(ctx)
+				c := projection.Consumer{Repo: a.Projection, Brokers: a.cfg.KafkaBrokers, Logger: a.logger}
+				return c.Run(ctx)
+			})
 	}
-	wg.Go(func() { a.purgeLoop(ctx) })
-	err := httpkit.ServeListener(ctx, ln, a.Handler, a.cfg.ShutdownGrace, a.logger)
-	cancel()
-	wg.Wait()
-	close(errc)
-	if err == nil {
-		err = <-errc
-	}
-	return err
+	return httpkit.ServeWith(ctx, ln, a.Handler, a.cfg.ShutdownGrace, a.logger, tasks...)
 }
 
 // ensureTopics creates the topics this service writes and reads, retrying while Kafka is unreachable.
@@ -222,20 +204,7 @@ func (a *App) ensureTopics(ctx context.Context) {
 		{Name: events.TopicAudit, Partitions: 6, ReplicationFactor: a.cfg.KafkaReplicationFactor},
 		{Name: events.TopicBeneficiaries, Partitions: 6, ReplicationFactor: a.cfg.KafkaReplicationFactor},
 	}
-	for wait := time.Second; ; wait = min(2*wait, time.Minute) {
-		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err := events.EnsureTopics(tctx, a.cfg.KafkaBrokers, specs...)
-		cancel()
-		if err == nil || ctx.Err() != nil {
-			return
-		}
-		a.logger.Warn("decisions topics not created yet, retrying", "error", err.Error())
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-	}
+	events.EnsureTopicsRetrying(ctx, a.cfg.KafkaBrokers, a.logger, specs...)
 }
 
 func (a *App) purgeLoop(ctx context.Context) {

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -190,32 +189,24 @@ func newAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 // Serve serves the API on ln and runs the background work until ctx is cancelled, then shuts down gracefully
 // and returns nil (or the first failure).
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
-	errc := make(chan error, 3)
+	tasks := []httpkit.Task{func(ctx context.Context) error { a.purgeLoop(ctx); return nil }}
 	if a.relay != nil {
-		wg.Go(func() {
-			a.ensureTopics(ctx)
-			// The relay publishes identity's events and audit records; the trail's consumer gathers every
-			// service's audit records for the DPO.
-			var inner sync.WaitGroup
-			inner.Go(func() { a.trail.Consume(ctx, a.cfg.KafkaBrokers, a.logger) })
-			if err := a.relay.Run(ctx); err != nil {
-				errc <- err
-			}
-			inner.Wait()
-		})
+		// The relay publishes identity's events and audit records; the trail's consumer gathers every service's
+		// audit records for the DPO. Both wait for the topics.
+		topics := make(chan struct{})
+		tasks = append(tasks,
+			func(ctx context.Context) error { a.ensureTopics(ctx); close(topics); return a.relay.Run(ctx) },
+			func(ctx context.Context) error {
+				select {
+				case <-topics:
+				case <-ctx.Done():
+					return nil
+				}
+				a.trail.Consume(ctx, a.cfg.KafkaBrokers, a.logger)
+				return nil
+			})
 	}
-	wg.Go(func() { a.purgeLoop(ctx) })
-	err := httpkit.ServeListener(ctx, ln, a.Handler, a.cfg.ShutdownGrace, a.logger)
-	cancel()
-	wg.Wait()
-	close(errc)
-	if err == nil {
-		err = <-errc
-	}
-	return err
+	return httpkit.ServeWith(ctx, ln, a.Handler, a.cfg.ShutdownGrace, a.logger, tasks...)
 }
 
 // ensureTopics creates the identity topic and the audit topic (which it publishes to and consumes), retrying
@@ -225,20 +216,7 @@ func (a *App) ensureTopics(ctx context.Context) {
 		{Name: events.TopicIdentity, Partitions: 6, ReplicationFactor: a.cfg.KafkaReplicationFactor},
 		{Name: events.TopicAudit, Partitions: 6, ReplicationFactor: a.cfg.KafkaReplicationFactor},
 	}
-	for wait := time.Second; ; wait = min(2*wait, time.Minute) {
-		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err := events.EnsureTopics(tctx, a.cfg.KafkaBrokers, specs...)
-		cancel()
-		if err == nil || ctx.Err() != nil {
-			return
-		}
-		a.logger.Warn("identity and audit topics not created yet, retrying", "error", err.Error())
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-	}
+	events.EnsureTopicsRetrying(ctx, a.cfg.KafkaBrokers, a.logger, specs...)
 }
 
 func (a *App) purgeLoop(ctx context.Context) {
