@@ -426,9 +426,20 @@ func NewNote(id, tenant, fileID, author string, in NoteInput, today civil.Date, 
 
 // Team is a group of social workers; a file assigned to a team is seen by all its members. Members are user ids
 // of the identity service (their names come from identity, not from here).
+//
+// A deleted team stays as a tombstone (Deleted, no members, its name freed: see tombstone) so that the outbox of
+// its document still carries the team.changed event that tells the other services; queries leave it out.
 type Team struct {
 	Name    string   `bson:"name"`
 	Members []string `bson:"members"`
+	Deleted bool     `bson:"deleted,omitempty"`
+}
+
+// tombstone is the team once deleted: no members, deleted, and a name no head can type (NewTeam trims every
+// name, so none starts with a space) unique per team, which frees the name for a new team under the unique
+// tenant+name index.
+func (t Team) tombstone(id string) Team {
+	return Team{Name: " deleted " + id, Members: []string{}, Deleted: true}
 }
 
 // TeamInput is a team as the head writes it.

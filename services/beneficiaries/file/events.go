@@ -13,6 +13,7 @@ const (
 	EventFileOpened   = "be.cpas.beneficiaries.file.opened.v1"
 	EventFileAssigned = "be.cpas.beneficiaries.file.assigned.v1"
 	EventFileClosed   = "be.cpas.beneficiaries.file.closed.v1"
+	EventTeamChanged  = "be.cpas.beneficiaries.team.changed.v1"
 )
 
 // TaskRequestedSuffix ends the type of every task request this package consumes, whatever the producing
@@ -51,4 +52,16 @@ type FileClosedData struct {
 	ClosedOn  civil.Date  `json:"closed_on"`
 	Reason    CloseReason `json:"reason"`
 	PersonIDs []string    `json:"person_ids"`
+}
+
+// TeamChangedData is the payload of team.changed, emitted when the head creates, updates or deletes a team: the
+// whole team as it now is (members are user ids; the name is an organisational label), so a consumer replaces
+// its copy. Version is the team's version after the change and orders the changes of one team; a deleted team
+// has neither name nor members.
+type TeamChangedData struct {
+	TeamID  string   `json:"team_id"`
+	Name    string   `json:"name,omitempty"`
+	Members []string `json:"members"`
+	Deleted bool     `json:"deleted"`
+	Version int64    `json:"version"`
 }

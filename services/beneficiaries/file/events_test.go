@@ -3,7 +3,9 @@ package file_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"mime/multipart"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +96,69 @@ func TestEventsValidateAgainstSchemas(t *testing.T) {
 	for typ, data := range bad {
 		if eventschema.Validate(typ, []byte(data)) == nil {
 			t.Errorf("%s schema accepted %s", typ, data)
+		}
+	}
+}
+
+// TestTeamEventsTellEveryChange creates, updates and deletes a team: each change leaves a team.changed event in
+// the team document's outbox (kept by the deletion's tombstone) with the whole team and its version, valid
+// against the schema; the deleted team is gone from the API and its name is free again.
+func TestTeamEventsTellEveryChange(t *testing.T) {
+	e := apitest.New(t, nil)
+	c := e.Call(headA, "POST", "/v1/teams", map[string]any{"name": "Ouest", "members": []string{workerA.ID, worker2A.ID}})
+	if c.Status != 201 {
+		t.Fatalf("create: %d %s", c.Status, c.Raw)
+	}
+	id := c.Str("id")
+	if a := e.Call(headA, "PUT", "/v1/teams/"+id, map[string]any{"name": "Ouest", "members": []string{workerC.ID}}, `If-Match: "1"`); a.Status != 200 {
+		t.Fatalf("update: %d %s", a.Status, a.Raw)
+	}
+	if a := e.Call(headA, "DELETE", "/v1/teams/"+id, nil, `If-Match: "2"`); a.Status != 204 {
+		t.Fatalf("delete: %d %s", a.Status, a.Raw)
+	}
+	want := []file.TeamChangedData{
+		{TeamID: id, Name: "Ouest", Members: []string{workerA.ID, worker2A.ID}, Version: 1},
+		{TeamID: id, Name: "Ouest", Members: []string{workerC.ID}, Version: 2},
+		{TeamID: id, Members: []string{}, Deleted: true, Version: 3},
+	}
+	evs := outbox(t, e.DB.Collection(file.CollTeams))
+	if len(evs) != len(want) {
+		t.Fatalf("%d events, want %d", len(evs), len(want))
+	}
+	for i, ev := range evs {
+		if ev.Type != file.EventTeamChanged || ev.Subject != id || ev.Tenant != "cpas-a" || ev.Source != file.EventSource || ev.CorrelationID == "" {
+			t.Errorf("event %d attributes: %+v", i, ev)
+		}
+		if err := eventschema.Validate(ev.Type, ev.Data); err != nil {
+			t.Errorf("event %d: %v\n%s", i, err, ev.Data)
+		}
+		var got file.TeamChangedData
+		if err := json.Unmarshal(ev.Data, &got); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want[i]) {
+			t.Errorf("event %d: %+v, want %+v", i, got, want[i])
+		}
+	}
+	if a := e.Call(headA, "GET", "/v1/teams/"+id, nil); a.Status != 404 {
+		t.Errorf("deleted team read: %d", a.Status)
+	}
+	if a := e.Call(headA, "GET", "/v1/teams", nil); a.Status != 200 || len(a.Items()) != 0 {
+		t.Errorf("teams after deletion: %d %s", a.Status, a.Raw)
+	}
+	if a := e.Call(headA, "PUT", "/v1/teams/"+id, map[string]any{"name": "Ouest", "members": []string{}}, `If-Match: "3"`); a.Status != 404 {
+		t.Errorf("update of a deleted team: %d %s", a.Status, a.Raw)
+	}
+	if a := e.Call(headA, "POST", "/v1/teams", map[string]any{"name": "Ouest", "members": []string{}}); a.Status != 201 {
+		t.Errorf("name of a deleted team reused: %d %s", a.Status, a.Raw)
+	}
+	// The schema refuses a deleted team that keeps members, and a live one without a name.
+	for _, data := range []string{
+		`{"team_id":"` + id + `","members":["u"],"deleted":true,"version":3}`,
+		`{"team_id":"` + id + `","members":[],"deleted":false,"version":1}`,
+	} {
+		if eventschema.Validate(file.EventTeamChanged, []byte(data)) == nil {
+			t.Errorf("schema accepted %s", data)
 		}
 	}
 }

@@ -26,7 +26,7 @@ const (
 
 // Collections returns the collections whose outboxes the service's relay must publish.
 func Collections(db *mongo.Database) []*mongo.Collection {
-	return []*mongo.Collection{db.Collection(CollFiles)}
+	return []*mongo.Collection{db.Collection(CollFiles), db.Collection(CollTeams)}
 }
 
 // EnsureIndexes creates this package's indexes (one at a time: FerretDB, see store.EnsureIndexes). Each starts
@@ -73,7 +73,7 @@ type Repository struct {
 func NewRepository(db *mongo.Database, onWrite func(collection, id string)) *Repository {
 	return &Repository{
 		files:    store.NewRepository[File](db.Collection(CollFiles), onWrite),
-		teams:    store.NewRepository[Team](db.Collection(CollTeams), nil),
+		teams:    store.NewRepository[Team](db.Collection(CollTeams), onWrite),
 		tasks:    store.NewRepository[Task](db.Collection(CollTasks), nil),
 		counters: db.Collection(CollCounters),
 		notes:    db.Collection(CollNotes),
@@ -349,12 +349,13 @@ func (r *Repository) TeamsOf(ctx context.Context, tenant, user string) ([]string
 	return ids, nil
 }
 
-// Teams returns every team of the tenant, by name.
+// Teams returns every team of the tenant (deleted ones left out), by name.
 func (r *Repository) Teams(ctx context.Context, tenant string) ([]TeamRecord, error) {
 	return r.findTeams(ctx, tenant, nil)
 }
 
 func (r *Repository) findTeams(ctx context.Context, tenant string, f bson.D) ([]TeamRecord, error) {
+	f = append(f, bson.E{Key: "deleted", Value: bson.D{{Key: "$ne", Value: true}}})
 	filter, err := store.TenantFilter(tenant, f)
 	if err != nil {
 		return nil, err
@@ -378,25 +379,48 @@ func (r *Repository) findTeams(ctx context.Context, tenant string, f bson.D) ([]
 	return out, cur.Err()
 }
 
-// InsertTeam stores a new team; a name already used in the tenant is ErrDuplicate of libs/store.
-func (r *Repository) InsertTeam(ctx context.Context, tenant, id string, t Team) error {
-	return r.teams.Insert(ctx, tenant, id, t)
+// InsertTeam stores a new team with its team.changed event (correlation corr); a name already used in the
+// tenant is ErrDuplicate of libs/store.
+func (r *Repository) InsertTeam(ctx context.Context, tenant, id, corr string, t Team) error {
+	ev, err := teamChanged(tenant, id, corr, t, 1)
+	if err != nil {
+		return err
+	}
+	return r.teams.Insert(ctx, tenant, id, t, ev)
 }
 
-// LoadTeam reads a team of tenant.
+// LoadTeam reads a team of tenant; a deleted team is ErrNotFound.
 func (r *Repository) LoadTeam(ctx context.Context, tenant, id string) (TeamRecord, error) {
 	v, err := r.teams.Load(ctx, tenant, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return v, ErrNotFound
+	if errors.Is(err, store.ErrNotFound) || (err == nil && v.State.Deleted) {
+		return TeamRecord{}, ErrNotFound
 	}
 	return v, err
 }
 
-// UpdateTeam replaces a team read at version expected.
-func (r *Repository) UpdateTeam(ctx context.Context, tenant, id string, expected int64, t Team) (int64, error) {
+// UpdateTeam replaces a team read at version expected, with its team.changed event.
+func (r *Repository) UpdateTeam(ctx context.Context, tenant, id, corr string, expected int64, t Team) (int64, error) {
+	return r.changeTeam(ctx, tenant, id, corr, expected, func(*Team) Team { return t })
+}
+
+// DeleteTeam deletes a team of tenant at version expected: the document becomes a tombstone whose outbox
+// carries the team.changed event (deleted, no members); removing the document would lose the event.
+func (r *Repository) DeleteTeam(ctx context.Context, tenant, id, corr string, expected int64) error {
+	_, err := r.changeTeam(ctx, tenant, id, corr, expected, func(s *Team) Team { return s.tombstone(id) })
+	return err
+}
+
+func (r *Repository) changeTeam(ctx context.Context, tenant, id, corr string, expected int64, next func(*Team) Team) (int64, error) {
 	v, err := r.teams.UpdateIfVersion(ctx, tenant, id, expected, func(s *Team) ([]events.Event, error) {
-		*s = t
-		return nil, nil
+		if s.Deleted {
+			return nil, ErrNotFound
+		}
+		*s = next(s)
+		ev, err := teamChanged(tenant, id, corr, *s, expected+1)
+		if err != nil {
+			return nil, err
+		}
+		return []events.Event{ev}, nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return 0, ErrNotFound
@@ -404,25 +428,16 @@ func (r *Repository) UpdateTeam(ctx context.Context, tenant, id string, expected
 	return v, err
 }
 
-// DeleteTeam deletes a team of tenant at version expected.
-func (r *Repository) DeleteTeam(ctx context.Context, tenant, id string, expected int64) error {
-	cur, err := r.LoadTeam(ctx, tenant, id)
-	if err != nil {
-		return err
+// teamChanged is the team.changed event of team id at version.
+func teamChanged(tenant, id, corr string, t Team, version int64) (events.Event, error) {
+	d := TeamChangedData{TeamID: id, Name: t.Name, Members: t.Members, Deleted: t.Deleted, Version: version}
+	if d.Members == nil {
+		d.Members = []string{}
 	}
-	if cur.Version != expected {
-		return &store.ConflictError{Current: cur.Version}
+	if t.Deleted {
+		d.Name = ""
 	}
-	unlock := store.LockDocument(r.teams.Collection(), id)
-	defer unlock()
-	res, err := r.teams.Collection().DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "tenant", Value: tenant}, {Key: "version", Value: expected}})
-	if err != nil {
-		return fmt.Errorf("file: delete team: %w", err)
-	}
-	if res.DeletedCount == 0 {
-		return store.ErrConflict
-	}
-	return nil
+	return events.New(EventTeamChanged, EventSource, tenant, id, corr, d)
 }
 
 // TaskRecord is a stored task.

@@ -795,7 +795,7 @@ func (s *service) CreateTeam(ctx context.Context, a Actor, in TeamInput) (TeamVi
 		return TeamView{}, err
 	}
 	id := uuid.NewString()
-	if err := s.repo.InsertTeam(ctx, a.Tenant, id, t); err != nil {
+	if err := s.repo.InsertTeam(ctx, a.Tenant, id, correlation(ctx), t); err != nil {
 		return TeamView{}, duplicateName(err)
 	}
 	s.audit.Record(ctx, a, Entry{Action: "team.create", ResourceType: "team", ResourceID: id})
@@ -810,7 +810,7 @@ func (s *service) UpdateTeam(ctx context.Context, a Actor, id string, version in
 	if err != nil {
 		return TeamView{}, err
 	}
-	v, err := s.repo.UpdateTeam(ctx, a.Tenant, id, version, t)
+	v, err := s.repo.UpdateTeam(ctx, a.Tenant, id, correlation(ctx), version, t)
 	if err != nil {
 		return TeamView{}, duplicateName(err)
 	}
@@ -832,7 +832,7 @@ func (s *service) DeleteTeam(ctx context.Context, a Actor, id string, version in
 	if n > 0 {
 		return ErrTeamInUse
 	}
-	if err := s.repo.DeleteTeam(ctx, a.Tenant, id, version); err != nil {
+	if err := s.repo.DeleteTeam(ctx, a.Tenant, id, correlation(ctx), version); err != nil {
 		return err
 	}
 	s.audit.Record(ctx, a, Entry{Action: "team.delete", ResourceType: "team", ResourceID: id})
