@@ -58,7 +58,7 @@ type Service struct {
 
 // Query narrows the board.
 type Query struct {
-	// Worker, for the head: only that worker's files.
+	// Worker, for the head: only the files that worker sees (assigned to them or to one of their teams).
 	Worker   string
 	Page     int
 	PageSize int
@@ -83,7 +83,7 @@ func (s *Service) Build(ctx context.Context, a kit.Actor, q Query) (Board, error
 			ids = []string{}
 		}
 	case q.Worker != "":
-		ids, err = s.Requests.Proj.AssignedFileIDs(ctx, a.Tenant, q.Worker)
+		ids, err = s.Requests.Proj.WorkerFileIDs(ctx, a.Tenant, q.Worker)
 		if ids == nil {
 			ids = []string{}
 		}

@@ -108,11 +108,11 @@ func TestProjectionFedThroughKafka(t *testing.T) {
 			return err == nil && p.DisplayName() == "An Peeters" && p.Language == "nl" && p.Address != nil && p.Address.Postcode == 9000,
 				"err " + errString(err)
 		})
-		ids, err := repo.AssignedFileIDs(ctx, tenant, w2)
+		ids, err := repo.WorkerFileIDs(ctx, tenant, w2)
 		if err != nil || len(ids) != 1 || ids[0] != file {
 			t.Fatalf("w2's files %v %v", ids, err)
 		}
-		if ids, _ := repo.AssignedFileIDs(ctx, tenant, w1); len(ids) != 0 {
+		if ids, _ := repo.WorkerFileIDs(ctx, tenant, w1); len(ids) != 0 {
 			t.Fatalf("w1 still sees %v", ids)
 		}
 		if _, err := repo.File(ctx, "liege", file); !errors.Is(err, projection.ErrNotFound) {

@@ -1,8 +1,8 @@
 // Package projection keeps, in the decisions service's own database, what it needs of the beneficiary registry:
-// the persons (display name, language and address for the letters) and the social files (number, applicant,
-// assignee, team, open or closed). It is fed by the events of cpas.beneficiaries.v1 and answers the access rule
-// of a social worker: the files assigned to them. Beneficiaries emits no team membership events, so team access
-// is not projected: a worker sees the files assigned to them, the head sees all.
+// the persons (display name, language and address for the letters), the social files (number, applicant,
+// assignee, team, open or closed) and the teams of social workers (members by user id). It is fed by the events
+// of cpas.beneficiaries.v1 and answers the access rule of a social worker: the files assigned to them or to one of
+// their teams; the head sees all.
 package projection
 
 import (
@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,7 @@ import (
 const (
 	CollPersons   = "projected_persons"
 	CollFiles     = "projected_files"
+	CollTeams     = "projected_teams"
 	CollProcessed = "projection_processed"
 )
 
@@ -37,6 +39,7 @@ const (
 	TypeFileOpened       = "be.cpas.beneficiaries.file.opened.v1"
 	TypeFileAssigned     = "be.cpas.beneficiaries.file.assigned.v1"
 	TypeFileClosed       = "be.cpas.beneficiaries.file.closed.v1"
+	TypeTeamChanged      = "be.cpas.beneficiaries.team.changed.v1"
 )
 
 // consumerName names the handler in the processed marks.
@@ -77,27 +80,42 @@ type File struct {
 	LastEventAt time.Time `bson:"last_event_at"`
 }
 
-// Viewer is who reads: a worker sees the files assigned to them, the head all.
+// Team is a projected team: its members are user ids. A deleted team is kept (no members) so that an older
+// change delivered late cannot bring it back.
+type Team struct {
+	ID      string   `bson:"_id"`
+	Tenant  string   `bson:"tenant"`
+	Members []string `bson:"members"`
+	Deleted bool     `bson:"deleted,omitempty"`
+	// Version is the team's version in the registry: changes apply in that order.
+	Version int64 `bson:"version"`
+}
+
+// Viewer is who reads: a worker sees the files assigned to them or to one of their Teams, the head all. Build
+// it with Repository.Viewer.
 type Viewer struct {
 	UserID string
 	Head   bool
+	Teams  []string
 }
 
 // CanSee applies the access rule to a file.
-func (v Viewer) CanSee(f File) bool { return v.Head || f.Assignee == v.UserID }
+func (v Viewer) CanSee(f File) bool {
+	return v.Head || (f.Assignee != "" && f.Assignee == v.UserID) || (f.TeamID != "" && slices.Contains(v.Teams, f.TeamID))
+}
 
 // ErrNotFound is a person or file the projection does not hold (in that tenant).
 var ErrNotFound = errors.New("projection: not found")
 
 // Repository reads and writes the projection.
 type Repository struct {
-	persons, files *mongo.Collection
-	processed      *store.Processed
+	persons, files, teams *mongo.Collection
+	processed             *store.Processed
 }
 
 // NewRepository works on db.
 func NewRepository(db *mongo.Database) *Repository {
-	return &Repository{persons: db.Collection(CollPersons), files: db.Collection(CollFiles),
+	return &Repository{persons: db.Collection(CollPersons), files: db.Collection(CollFiles), teams: db.Collection(CollTeams),
 		processed: store.NewProcessed(db.Collection(CollProcessed))}
 }
 
@@ -105,7 +123,12 @@ func NewRepository(db *mongo.Database) *Repository {
 func EnsureIndexes(ctx context.Context, db *mongo.Database) error {
 	if err := store.EnsureIndexes(ctx, db.Collection(CollFiles),
 		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "assignee", Value: 1}}},
-		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "person_id", Value: 1}}}); err != nil {
+		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "person_id", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "team_id", Value: 1}}}); err != nil {
+		return err
+	}
+	if err := store.EnsureIndexes(ctx, db.Collection(CollTeams),
+		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "members", Value: 1}}}); err != nil {
 		return err
 	}
 	return store.EnsureIndexes(ctx, db.Collection(CollPersons), mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}}})
@@ -151,30 +174,67 @@ func (r *Repository) Files(ctx context.Context, tenant string, ids []string) (ma
 	return out, nil
 }
 
-// AssignedFileIDs lists the ids of the tenant's files assigned to user.
-func (r *Repository) AssignedFileIDs(ctx context.Context, tenant, user string) ([]string, error) {
-	cur, err := r.files.Find(ctx, bson.D{{Key: "tenant", Value: tenant}, {Key: "assignee", Value: user}},
+// TeamsOf lists the ids of the tenant's teams user is a member of.
+func (r *Repository) TeamsOf(ctx context.Context, tenant, user string) ([]string, error) {
+	cur, err := r.teams.Find(ctx, bson.D{{Key: "tenant", Value: tenant}, {Key: "members", Value: user}},
 		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
 	if err != nil {
-		return nil, fmt.Errorf("projection: assigned files: %w", err)
+		return nil, fmt.Errorf("projection: teams of a worker: %w", err)
 	}
+	return ids(ctx, cur)
+}
+
+// Viewer is the access of user in tenant: the head sees all, a worker what is assigned to them or their teams.
+func (r *Repository) Viewer(ctx context.Context, tenant, user string, head bool) (Viewer, error) {
+	if head {
+		return Viewer{UserID: user, Head: true}, nil
+	}
+	teams, err := r.TeamsOf(ctx, tenant, user)
+	if err != nil {
+		return Viewer{}, err
+	}
+	return Viewer{UserID: user, Teams: teams}, nil
+}
+
+// WorkerFileIDs lists the ids of the tenant's files a social worker sees: assigned to them or to one of their
+// teams.
+func (r *Repository) WorkerFileIDs(ctx context.Context, tenant, user string) ([]string, error) {
+	teams, err := r.TeamsOf(ctx, tenant, user)
+	if err != nil {
+		return nil, err
+	}
+	or := bson.A{bson.D{{Key: "assignee", Value: user}}}
+	if len(teams) > 0 {
+		or = append(or, bson.D{{Key: "team_id", Value: bson.D{{Key: "$in", Value: teams}}}})
+	}
+	cur, err := r.files.Find(ctx, bson.D{{Key: "tenant", Value: tenant}, {Key: "$or", Value: or}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("projection: a worker's files: %w", err)
+	}
+	return ids(ctx, cur)
+}
+
+// ids reads the _id of every document of cur.
+func ids(ctx context.Context, cur *mongo.Cursor) ([]string, error) {
 	var docs []struct {
 		ID string `bson:"_id"`
 	}
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, err
 	}
-	ids := make([]string, 0, len(docs))
+	out := make([]string, 0, len(docs))
 	for _, d := range docs {
-		ids = append(ids, d.ID)
+		out = append(out, d.ID)
 	}
-	return ids, nil
+	return out, nil
 }
 
 // apply changes one document under the document lock (FerretDB updates are read-modify-write): fn gets the
 // current document (found false when none) and returns the new one, or nil to leave it. An event older than the
-// one last applied is ignored, so redeliveries and reordering across a rebalance do not roll a document back.
-func apply[T any](ctx context.Context, coll *mongo.Collection, id string, at time.Time, lastAt func(*T) time.Time, fn func(cur *T, found bool) *T) error {
+// one last applied (stale says so of the stored document) is ignored, so redeliveries and reordering across a
+// rebalance do not roll a document back.
+func apply[T any](ctx context.Context, coll *mongo.Collection, id string, stale func(*T) bool, fn func(cur *T, found bool) *T) error {
 	unlock := store.LockDocument(coll, id)
 	defer unlock()
 	var cur T
@@ -184,7 +244,7 @@ func apply[T any](ctx context.Context, coll *mongo.Collection, id string, at tim
 	} else if err != nil {
 		return err
 	}
-	if found && lastAt(&cur).After(at) {
+	if found && stale(&cur) {
 		return nil
 	}
 	next := fn(&cur, found)
@@ -212,11 +272,18 @@ type filePayload struct {
 	Persons  []string `json:"person_ids"`
 }
 
+type teamPayload struct {
+	TeamID  string   `json:"team_id"`
+	Members []string `json:"members"`
+	Deleted bool     `json:"deleted"`
+	Version int64    `json:"version"`
+}
+
 // Handle applies one event of cpas.beneficiaries.v1; other types are skipped. A payload that does not decode
 // or lacks its ids is permanent (the consumer parks it in the DLQ).
 func (r *Repository) Handle(ctx context.Context, e events.Event) error {
 	switch e.Type {
-	case TypePersonRegistered, TypePersonUpdated, TypeFileOpened, TypeFileAssigned, TypeFileClosed:
+	case TypePersonRegistered, TypePersonUpdated, TypeFileOpened, TypeFileAssigned, TypeFileClosed, TypeTeamChanged:
 	default:
 		return nil
 	}
@@ -233,7 +300,7 @@ func (r *Repository) handle(ctx context.Context, e events.Event) error {
 		if err := json.Unmarshal(e.Data, &p); err != nil || p.PersonID == "" {
 			return events.Permanent(fmt.Errorf("projection: malformed %s", e.Type))
 		}
-		return apply(ctx, r.persons, p.PersonID, e.Time, func(c *Person) time.Time { return c.LastEventAt },
+		return apply(ctx, r.persons, p.PersonID, func(c *Person) bool { return c.LastEventAt.After(e.Time) },
 			func(cur *Person, found bool) *Person {
 				if found && cur.Tenant != e.Tenant {
 					return nil
@@ -241,12 +308,29 @@ func (r *Repository) handle(ctx context.Context, e events.Event) error {
 				return &Person{ID: p.PersonID, Tenant: e.Tenant, FamilyName: p.FamilyName, GivenNames: p.GivenNames,
 					Language: p.Language, Address: p.Address, LastEventAt: e.Time}
 			})
+	case TypeTeamChanged:
+		var p teamPayload
+		if err := json.Unmarshal(e.Data, &p); err != nil || p.TeamID == "" || p.Version < 1 {
+			return events.Permanent(fmt.Errorf("projection: malformed %s", e.Type))
+		}
+		members := p.Members
+		if p.Deleted || members == nil {
+			members = []string{}
+		}
+		// Ordered by the team's version, not the event time: each change carries the version it made.
+		return apply(ctx, r.teams, p.TeamID, func(c *Team) bool { return c.Version >= p.Version },
+			func(cur *Team, found bool) *Team {
+				if found && cur.Tenant != e.Tenant {
+					return nil
+				}
+				return &Team{ID: p.TeamID, Tenant: e.Tenant, Members: members, Deleted: p.Deleted, Version: p.Version}
+			})
 	default:
 		var p filePayload
 		if err := json.Unmarshal(e.Data, &p); err != nil || p.FileID == "" {
 			return events.Permanent(fmt.Errorf("projection: malformed %s", e.Type))
 		}
-		return apply(ctx, r.files, p.FileID, e.Time, func(c *File) time.Time { return c.LastEventAt },
+		return apply(ctx, r.files, p.FileID, func(c *File) bool { return c.LastEventAt.After(e.Time) },
 			func(cur *File, found bool) *File {
 				if found && cur.Tenant != e.Tenant {
 					return nil

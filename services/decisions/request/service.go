@@ -63,8 +63,9 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
-func viewer(a kit.Actor) projection.Viewer {
-	return projection.Viewer{UserID: a.UserID, Head: a.IsHead()}
+// viewer is a's access to files: the head all, a worker the files assigned to them or to one of their teams.
+func (s *Service) viewer(ctx context.Context, a kit.Actor) (projection.Viewer, error) {
+	return s.Proj.Viewer(ctx, a.Tenant, a.UserID, a.IsHead())
 }
 
 // Register enters a request in the register.
@@ -74,8 +75,12 @@ func (s *Service) Register(ctx context.Context, a kit.Actor, in Input) (Record, 
 	if err != nil {
 		return Record{}, err
 	}
+	v, err := s.viewer(ctx, a)
+	if err != nil {
+		return Record{}, err
+	}
 	file, err := s.Proj.File(ctx, a.Tenant, in.FileID)
-	if errors.Is(err, projection.ErrNotFound) || (err == nil && !viewer(a).CanSee(file)) {
+	if errors.Is(err, projection.ErrNotFound) || (err == nil && !v.CanSee(file)) {
 		return Record{}, problem.Invalid(problem.Field("file_id", "request.unknown_file"))
 	} else if err != nil {
 		return Record{}, err
@@ -130,7 +135,11 @@ func (s *Service) load(ctx context.Context, a kit.Actor, id string) (Record, pro
 	} else if err != nil {
 		return rec, file, err
 	}
-	if !viewer(a).CanSee(file) {
+	v, err := s.viewer(ctx, a)
+	if err != nil {
+		return rec, file, err
+	}
+	if !v.CanSee(file) {
 		return rec, file, kit.ErrNotFound
 	}
 	return rec, file, nil
@@ -149,12 +158,13 @@ func (s *Service) Get(ctx context.Context, a kit.Actor, id, purpose string) (Rec
 	return rec, file, nil
 }
 
-// VisibleFiles is nil for the head (every file) or the ids of the worker's files.
+// VisibleFiles is nil for the head (every file) or the ids of the files a worker sees: assigned to them or to
+// one of their teams.
 func (s *Service) VisibleFiles(ctx context.Context, a kit.Actor) ([]string, error) {
 	if a.IsHead() {
 		return nil, nil
 	}
-	ids, err := s.Proj.AssignedFileIDs(ctx, a.Tenant, a.UserID)
+	ids, err := s.Proj.WorkerFileIDs(ctx, a.Tenant, a.UserID)
 	if ids == nil && err == nil {
 		ids = []string{}
 	}
