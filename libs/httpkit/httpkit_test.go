@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	kithttp "github.com/go-kit/kit/transport/http"
 	"github.com/prometheus/client_golang/prometheus"
@@ -201,4 +202,13 @@ func mustListen(t *testing.T) net.Listener {
 		t.Fatal(err)
 	}
 	return ln
+}
+
+func TestEveryRunsAtOnceThenStopsOnCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	runs := 0
+	err := Every(time.Hour, func(context.Context) { runs++; cancel() })(ctx)
+	if err != nil || runs != 1 {
+		t.Fatalf("Every returned %v after %d runs, want nil after 1", err, runs)
+	}
 }

@@ -107,3 +107,28 @@ func ServeWith(ctx context.Context, ln net.Listener, h http.Handler, grace time.
 	}
 	return err
 }
+
+// Every is a Task that runs fn at once and then at each interval until ctx is done: housekeeping such as purging
+// expired idempotency keys. fn logs its own failures; a failed round is tried again at the next one.
+func Every(interval time.Duration, fn func(ctx context.Context)) Task {
+	return func(ctx context.Context) error {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			fn(ctx)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
+		}
+	}
+}
+
+// ListenerOr returns ln when set (tests and the all-in-one bind port 0 first), else a listener on addr.
+func ListenerOr(ln net.Listener, addr string) (net.Listener, error) {
+	if ln != nil {
+		return ln, nil
+	}
+	return net.Listen("tcp", addr)
+}

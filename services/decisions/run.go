@@ -184,7 +184,7 @@ func writeIdempotencyError(w http.ResponseWriter, r *http.Request, err error) {
 // Serve serves the API on ln and runs the relay, the projection consumer and the purge of idempotency keys
 // until ctx ends, then shuts down gracefully.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	tasks := []httpkit.Task{func(ctx context.Context) error { a.purgeLoop(ctx); return nil }}
+	tasks := []httpkit.Task{httpkit.Every(time.Hour, a.purge)}
 	if a.relay != nil {
 		tasks = append(tasks,
 			func(ctx context.Context) error { a.ensureTopics(ctx); return a.relay.Run(ctx) },
@@ -207,18 +207,10 @@ func (a *App) ensureTopics(ctx context.Context) {
 	events.EnsureTopicsRetrying(ctx, a.cfg.KafkaBrokers, a.logger, specs...)
 }
 
-func (a *App) purgeLoop(ctx context.Context) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		if _, err := a.idem.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
-			a.logger.Warn("purge of idempotency keys failed", "error", err.Error())
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+// purge drops what has expired (hourly, see Serve).
+func (a *App) purge(ctx context.Context) {
+	if _, err := a.idem.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
+		a.logger.Warn("purge of idempotency keys failed", "error", err.Error())
 	}
 }
 
@@ -237,14 +229,9 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		return err
 	}
 	defer func() { _ = app.Close(context.WithoutCancel(ctx)) }()
-	ln := cfg.Listener
-	if ln == nil {
-		if ln, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
-			return err
-		}
-	}
-	if err := app.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
+	ln, err := httpkit.ListenerOr(cfg.Listener, cfg.HTTPAddr)
+	if err != nil {
 		return err
 	}
-	return nil
+	return app.Serve(ctx, ln)
 }

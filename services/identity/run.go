@@ -189,7 +189,7 @@ func newAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 // Serve serves the API on ln and runs the background work until ctx is cancelled, then shuts down gracefully
 // and returns nil (or the first failure).
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	tasks := []httpkit.Task{func(ctx context.Context) error { a.purgeLoop(ctx); return nil }}
+	tasks := []httpkit.Task{httpkit.Every(time.Hour, a.purge)}
 	if a.relay != nil {
 		// The relay publishes identity's events and audit records; the trail's consumer gathers every service's
 		// audit records for the DPO. Both wait for the topics.
@@ -219,24 +219,16 @@ func (a *App) ensureTopics(ctx context.Context) {
 	events.EnsureTopicsRetrying(ctx, a.cfg.KafkaBrokers, a.logger, specs...)
 }
 
-func (a *App) purgeLoop(ctx context.Context) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		if _, err := a.sessions.PurgeEnded(ctx, time.Now()); err != nil && ctx.Err() == nil {
-			a.logger.Warn("purge of ended sessions failed", "error", err.Error())
-		}
-		if _, err := a.idem.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
-			a.logger.Warn("purge of idempotency keys failed", "error", err.Error())
-		}
-		if err := a.limiter.Purge(ctx); err != nil && ctx.Err() == nil {
-			a.logger.Warn("purge of login counters failed", "error", err.Error())
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+// purge drops what has expired (hourly, see Serve).
+func (a *App) purge(ctx context.Context) {
+	if _, err := a.sessions.PurgeEnded(ctx, time.Now()); err != nil && ctx.Err() == nil {
+		a.logger.Warn("purge of ended sessions failed", "error", err.Error())
+	}
+	if _, err := a.idem.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
+		a.logger.Warn("purge of idempotency keys failed", "error", err.Error())
+	}
+	if err := a.limiter.Purge(ctx); err != nil && ctx.Err() == nil {
+		a.logger.Warn("purge of login counters failed", "error", err.Error())
 	}
 }
 
@@ -257,16 +249,11 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		return err
 	}
 	defer func() { _ = app.Close(context.WithoutCancel(ctx)) }()
-	ln := cfg.Listener
-	if ln == nil {
-		if ln, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
-			return err
-		}
-	}
-	if err := app.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
+	ln, err := httpkit.ListenerOr(cfg.Listener, cfg.HTTPAddr)
+	if err != nil {
 		return err
 	}
-	return nil
+	return app.Serve(ctx, ln)
 }
 
 // topicFor sends audit records to the audit topic (the DPO's trail) and everything else to the identity topic.
