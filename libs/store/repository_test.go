@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/entraide/entraide/libs/embedded/testkit"
 	"github.com/entraide/entraide/libs/events"
@@ -155,5 +157,26 @@ func TestRepositoryConcurrentUpdatesOneWins(t *testing.T) {
 	}
 	if ids := outboxIDs(t, repo, "f1"); len(ids) != 2 || ids[0] != first.ID || ids[1] != evs[winner].ID {
 		t.Fatalf("outbox = %v, want [first, winner's]", ids)
+	}
+}
+
+func TestRepositoryFindIsTenantScopedWithoutOutbox(t *testing.T) {
+	ctx := context.Background()
+	repo := NewRepository[socialFile](testkit.Database(t).Collection("files"), nil)
+	for i, tenant := range []string{"t1", "t1", "t2"} {
+		id := fmt.Sprint("f", i)
+		if err := repo.Insert(ctx, tenant, id, socialFile{Status: "open", Notes: i}, fileEvent(t, tenant, id, "be.cpas.beneficiaries.file.opened.v1")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := repo.Find(ctx, "t1", bson.D{{Key: "status", Value: "open"}}, options.Find().SetSort(bson.D{{Key: "notes", Value: -1}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != "f1" || got[1].ID != "f0" || got[0].Version != 1 || got[0].Tenant != "t1" || got[0].State.Notes != 1 {
+		t.Fatalf("found %+v", got)
+	}
+	if _, err := repo.Find(ctx, "", nil, nil); !errors.Is(err, ErrNoTenant) {
+		t.Fatalf("empty tenant: %v", err)
 	}
 }

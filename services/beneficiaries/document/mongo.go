@@ -88,27 +88,8 @@ func (r *Repository) Load(ctx context.Context, tenant, id string) (Record, error
 
 // OfFile returns the metadata of a file's documents that are not removed, newest first.
 func (r *Repository) OfFile(ctx context.Context, tenant, fileID string) ([]Record, error) {
-	filter, err := store.TenantFilter(tenant, bson.D{{Key: "file_id", Value: fileID}, {Key: "removal", Value: bson.D{{Key: "$exists", Value: false}}}})
-	if err != nil {
-		return nil, err
-	}
-	cur, err := r.docs.Collection().Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "uploaded_at", Value: -1}, {Key: "_id", Value: -1}}).
-		SetProjection(bson.D{{Key: store.OutboxField, Value: 0}}))
-	if err != nil {
-		return nil, fmt.Errorf("document: list: %w", err)
-	}
-	defer cur.Close(ctx)
-	var out []Record
-	for cur.Next(ctx) {
-		var d Document
-		if err := bson.Unmarshal(cur.Current, &d); err != nil {
-			return nil, fmt.Errorf("document: decode: %w", err)
-		}
-		id, _ := cur.Current.Lookup("_id").StringValueOK()
-		version, _ := cur.Current.Lookup("version").AsInt64OK()
-		out = append(out, Record{ID: id, Tenant: tenant, Version: version, State: d})
-	}
-	return out, cur.Err()
+	return r.docs.Find(ctx, tenant, bson.D{{Key: "file_id", Value: fileID}, {Key: "removal", Value: bson.D{{Key: "$exists", Value: false}}}},
+		options.Find().SetSort(bson.D{{Key: "uploaded_at", Value: -1}, {Key: "_id", Value: -1}}))
 }
 
 // Open streams a document's content.
@@ -224,27 +205,7 @@ func (r *Repository) RetentionCandidates(ctx context.Context, tenant string, fil
 	if len(fileIDs) > 0 {
 		or = append(or, bson.D{{Key: "file_id", Value: bson.D{{Key: "$in", Value: fileIDs}}}})
 	}
-	filter, err := store.TenantFilter(tenant, bson.D{{Key: "$or", Value: or}})
-	if err != nil {
-		return nil, err
-	}
-	cur, err := r.docs.Collection().Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).
-		SetProjection(bson.D{{Key: store.OutboxField, Value: 0}}))
-	if err != nil {
-		return nil, fmt.Errorf("document: retention candidates: %w", err)
-	}
-	defer cur.Close(ctx)
-	var out []Record
-	for cur.Next(ctx) {
-		var d Document
-		if err := bson.Unmarshal(cur.Current, &d); err != nil {
-			return nil, fmt.Errorf("document: decode: %w", err)
-		}
-		id, _ := cur.Current.Lookup("_id").StringValueOK()
-		version, _ := cur.Current.Lookup("version").AsInt64OK()
-		out = append(out, Record{ID: id, Tenant: tenant, Version: version, State: d})
-	}
-	return out, cur.Err()
+	return r.docs.Find(ctx, tenant, bson.D{{Key: "$or", Value: or}}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
 }
 
 // Delete deletes a document of tenant for good: its content, then its metadata (so that a crash in between

@@ -167,42 +167,14 @@ type FileQuery struct {
 func (r *Repository) findFiles(ctx context.Context, tenant string, v Viewer, extra bson.D, skip, limit int64) ([]FileRecord, error) {
 	conds := append(bson.D{}, extra...)
 	conds = append(conds, visibility(v)...)
-	filter, err := store.TenantFilter(tenant, conds)
-	if err != nil {
-		return nil, err
-	}
-	opts := options.Find().SetSort(bson.D{{Key: "opened_at", Value: -1}, {Key: "_id", Value: -1}}).
-		SetProjection(bson.D{{Key: store.OutboxField, Value: 0}})
+	opts := options.Find().SetSort(bson.D{{Key: "opened_at", Value: -1}, {Key: "_id", Value: -1}})
 	if skip > 0 {
 		opts.SetSkip(skip)
 	}
 	if limit > 0 {
 		opts.SetLimit(limit)
 	}
-	cur, err := r.files.Collection().Find(ctx, filter, opts)
-	if err != nil {
-		return nil, fmt.Errorf("file: find files: %w", err)
-	}
-	defer cur.Close(ctx)
-	var out []FileRecord
-	for cur.Next(ctx) {
-		rec, err := decodeFile(cur.Current, tenant)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rec)
-	}
-	return out, cur.Err()
-}
-
-func decodeFile(raw bson.Raw, tenant string) (FileRecord, error) {
-	var f File
-	if err := bson.Unmarshal(raw, &f); err != nil {
-		return FileRecord{}, fmt.Errorf("file: decode file: %w", err)
-	}
-	id, _ := raw.Lookup("_id").StringValueOK()
-	version, _ := raw.Lookup("version").AsInt64OK()
-	return FileRecord{ID: id, Tenant: tenant, Version: version, State: f}, nil
+	return r.files.Find(ctx, tenant, conds, opts)
 }
 
 // ListFiles returns one page of the files visible to v, and whether more follow.
@@ -356,27 +328,7 @@ func (r *Repository) Teams(ctx context.Context, tenant string) ([]TeamRecord, er
 
 func (r *Repository) findTeams(ctx context.Context, tenant string, f bson.D) ([]TeamRecord, error) {
 	f = append(f, bson.E{Key: "deleted", Value: bson.D{{Key: "$ne", Value: true}}})
-	filter, err := store.TenantFilter(tenant, f)
-	if err != nil {
-		return nil, err
-	}
-	cur, err := r.teams.Collection().Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "name", Value: 1}}).
-		SetProjection(bson.D{{Key: store.OutboxField, Value: 0}}))
-	if err != nil {
-		return nil, fmt.Errorf("file: find teams: %w", err)
-	}
-	defer cur.Close(ctx)
-	var out []TeamRecord
-	for cur.Next(ctx) {
-		var t Team
-		if err := bson.Unmarshal(cur.Current, &t); err != nil {
-			return nil, fmt.Errorf("file: decode team: %w", err)
-		}
-		id, _ := cur.Current.Lookup("_id").StringValueOK()
-		version, _ := cur.Current.Lookup("version").AsInt64OK()
-		out = append(out, TeamRecord{ID: id, Tenant: tenant, Version: version, State: t})
-	}
-	return out, cur.Err()
+	return r.teams.Find(ctx, tenant, f, options.Find().SetSort(bson.D{{Key: "name", Value: 1}}))
 }
 
 // InsertTeam stores a new team with its team.changed event (correlation corr); a name already used in the
@@ -475,27 +427,8 @@ func (r *Repository) OpenTasks(ctx context.Context, tenant string, fileIDs []str
 	if len(fileIDs) == 0 {
 		return nil, nil
 	}
-	filter, err := store.TenantFilter(tenant, bson.D{{Key: "file_id", Value: bson.D{{Key: "$in", Value: fileIDs}}}, {Key: "status", Value: string(TaskOpen)}})
-	if err != nil {
-		return nil, err
-	}
-	cur, err := r.tasks.Collection().Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}}).
-		SetProjection(bson.D{{Key: store.OutboxField, Value: 0}}))
-	if err != nil {
-		return nil, fmt.Errorf("file: find tasks: %w", err)
-	}
-	defer cur.Close(ctx)
-	var out []TaskRecord
-	for cur.Next(ctx) {
-		var t Task
-		if err := bson.Unmarshal(cur.Current, &t); err != nil {
-			return nil, fmt.Errorf("file: decode task: %w", err)
-		}
-		id, _ := cur.Current.Lookup("_id").StringValueOK()
-		version, _ := cur.Current.Lookup("version").AsInt64OK()
-		out = append(out, TaskRecord{ID: id, Tenant: tenant, Version: version, State: t})
-	}
-	return out, cur.Err()
+	return r.tasks.Find(ctx, tenant, bson.D{{Key: "file_id", Value: bson.D{{Key: "$in", Value: fileIDs}}}, {Key: "status", Value: string(TaskOpen)}},
+		options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}}))
 }
 
 func bsonStatus(s Status) bson.D { return bson.D{{Key: "status", Value: string(s)}} }

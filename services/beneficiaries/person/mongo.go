@@ -82,20 +82,6 @@ func (r *Repository) insert(ctx context.Context, tenant, id string, p Person, v 
 	return err
 }
 
-func decodeRecord(raw bson.Raw, tenant string) (Record, error) {
-	var rec Record
-	id, ok := raw.Lookup("_id").StringValueOK()
-	if !ok {
-		return rec, errors.New("person: document without a string _id")
-	}
-	version, _ := raw.Lookup("version").AsInt64OK()
-	if err := bson.Unmarshal(raw, &rec.State); err != nil {
-		return rec, fmt.Errorf("person: decode %s: %w", id, err)
-	}
-	rec.ID, rec.Tenant, rec.Version = id, tenant, version
-	return rec, nil
-}
-
 func (r *Repository) findOne(ctx context.Context, tenant string, f bson.D) (Record, bool, error) {
 	filter, err := store.TenantFilter(tenant, f)
 	if err != nil {
@@ -108,7 +94,7 @@ func (r *Repository) findOne(ctx context.Context, tenant string, f bson.D) (Reco
 	if err != nil {
 		return Record{}, false, fmt.Errorf("person: find: %w", err)
 	}
-	rec, err := decodeRecord(raw, tenant)
+	rec, err := store.Decode[Person](raw, tenant)
 	return rec, err == nil, err
 }
 
@@ -168,7 +154,7 @@ func (r *Repository) find(ctx context.Context, tenant string, f bson.D, skip, li
 	defer cur.Close(ctx)
 	var out []Record
 	for cur.Next(ctx) {
-		rec, err := decodeRecord(cur.Current, tenant)
+		rec, err := store.Decode[Person](cur.Current, tenant)
 		if err != nil {
 			return nil, false, err
 		}
