@@ -279,3 +279,14 @@ func RecordFromEvent(e events.Event) (Record, error) {
 	}
 	return r, nil
 }
+
+// TopicRouter is an outbox relay's TopicFor for a service whose aggregates share a collection set with the audit
+// records: audit records go to the audit topic (the DPO's trail), everything else to the service's own topic.
+func TopicRouter(serviceTopic string) func(events.Event) string {
+	return func(e events.Event) string {
+		if e.Type == EventType {
+			return events.TopicAudit
+		}
+		return serviceTopic
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	eventschema "github.com/entraide/entraide/api/events"
 	"github.com/entraide/entraide/libs/embedded/testkit"
+	"github.com/entraide/entraide/libs/events"
 	"github.com/entraide/entraide/libs/store"
 )
 
@@ -81,5 +82,15 @@ func TestPublishedRecordsMatchTheSchema(t *testing.T) {
 		} else if strings.Contains(err.Error(), "Dupont") {
 			t.Errorf("the error shows the payload: %v", err)
 		}
+	}
+}
+
+func TestTopicRouterSendsAuditRecordsToTheAuditTopic(t *testing.T) {
+	route := TopicRouter(events.TopicDecisions)
+	if got := route(events.Event{Type: EventType}); got != events.TopicAudit {
+		t.Errorf("audit record routed to %s", got)
+	}
+	if got := route(events.Event{Type: "be.cpas.decisions.request.registered.v1"}); got != events.TopicDecisions {
+		t.Errorf("service event routed to %s", got)
 	}
 }

@@ -48,3 +48,19 @@ func Middleware(v *Verifier) endpoint.Middleware {
 		}
 	}
 }
+
+// Principal returns the (tenant, subject) of a request's valid bearer token, for middlewares that run before the
+// endpoints' own authentication and must scope what they store by caller (the Idempotency-Key store).
+func Principal(v *Verifier) func(r *http.Request) (tenant, subject string, ok bool) {
+	return func(r *http.Request) (string, string, bool) {
+		tok, ok := Bearer(r.Header.Get("Authorization"))
+		if !ok {
+			return "", "", false
+		}
+		c, err := v.Verify(r.Context(), tok)
+		if err != nil {
+			return "", "", false
+		}
+		return c.Tenant, c.Subject, true
+	}
+}

@@ -225,3 +225,13 @@ func TestExpiredAndAbandonedKeys(t *testing.T) {
 		t.Fatalf("DeleteExpired = %d, %v", n, err)
 	}
 }
+
+func TestWriteProblemMapsEachRefusal(t *testing.T) {
+	for err, want := range map[error]int{ErrKeyReused: 422, ErrInProgress: 409, ErrInvalidKey: 422, ErrNoPrincipal: 401, errors.New("db down"): 500} {
+		w := httptest.NewRecorder()
+		WriteProblem(w, httptest.NewRequest("POST", "/v1/things", nil), err)
+		if w.Code != want || w.Header().Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%v: %d %q, want %d problem+json", err, w.Code, w.Header().Get("Content-Type"), want)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package beneficiaries
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,7 +17,6 @@ import (
 	"github.com/entraide/entraide/libs/events"
 	"github.com/entraide/entraide/libs/httpkit"
 	"github.com/entraide/entraide/libs/idempotency"
-	"github.com/entraide/entraide/libs/problem"
 	"github.com/entraide/entraide/libs/store"
 	"github.com/entraide/entraide/services/beneficiaries/document"
 	"github.com/entraide/entraide/services/beneficiaries/file"
@@ -113,18 +111,7 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 		return nil, err
 	}
 	app.idem = idem
-	idemMW := idempotency.Middleware(idem, func(r *http.Request) (string, string, bool) {
-		// The middleware runs before the endpoint's own authentication: it needs the caller to scope the key.
-		tok, ok := authn.Bearer(r.Header.Get("Authorization"))
-		if !ok {
-			return "", "", false
-		}
-		c, err := verifier.Verify(r.Context(), tok)
-		if err != nil {
-			return "", "", false
-		}
-		return c.Tenant, c.Subject, true
-	}, writeIdempotencyError)
+	idemMW := idempotency.Middleware(idem, authn.Principal(verifier), idempotency.WriteProblem)
 
 	// The modules, in dependency order (document → file → person).
 	app.Persons = person.NewModule(person.Deps{
@@ -160,7 +147,7 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 		r, err := store.NewRelay(store.RelayConfig{
 			Publisher:   events.NewPublisher(cfg.KafkaBrokers),
 			Collections: collections,
-			TopicFor:    TopicFor,
+			TopicFor:    audit.TopicRouter(events.TopicBeneficiaries),
 			Logger:      logger,
 			Registerer:  reg,
 		})
@@ -182,32 +169,6 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 // Routes are the API routes of every module (for the contract test and the docs; the ops endpoints aside).
 func Routes() []string {
 	return slices.Concat(person.Routes(), file.Routes(), document.Routes())
-}
-
-// TopicFor sends audit records to the audit topic (the DPO's trail) and everything else to the beneficiaries
-// topic.
-func TopicFor(e events.Event) string {
-	if e.Type == audit.EventType {
-		return events.TopicAudit
-	}
-	return events.TopicBeneficiaries
-}
-
-// writeIdempotencyError answers the Idempotency-Key middleware's refusals as problems.
-func writeIdempotencyError(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, idempotency.ErrKeyReused):
-		err = problem.New(problem.IdempotencyKeyReused)
-	case errors.Is(err, idempotency.ErrInProgress):
-		err = problem.New(problem.RequestInProgress)
-	case errors.Is(err, idempotency.ErrInvalidKey):
-		err = problem.Invalid(problem.Field(idempotency.HeaderKey, "invalid"))
-	case errors.Is(err, idempotency.ErrNoPrincipal):
-		err = problem.New(problem.Unauthorized)
-	default:
-		err = &problem.Error{Type: problem.Internal, Cause: err}
-	}
-	problem.Write(w, r, err)
 }
 
 // Serve serves the API on ln and runs the background work (relay, consumers, purge of idempotency keys) until

@@ -5,7 +5,6 @@ package decisions
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -22,7 +21,6 @@ import (
 	"github.com/entraide/entraide/libs/events"
 	"github.com/entraide/entraide/libs/httpkit"
 	"github.com/entraide/entraide/libs/idempotency"
-	"github.com/entraide/entraide/libs/problem"
 	"github.com/entraide/entraide/libs/store"
 	"github.com/entraide/entraide/services/decisions/board"
 	"github.com/entraide/entraide/services/decisions/internal/kit"
@@ -101,17 +99,7 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 	if err != nil {
 		return nil, err
 	}
-	idemMW := idempotency.Middleware(idem, func(r *http.Request) (string, string, bool) {
-		tok, ok := authn.Bearer(r.Header.Get("Authorization"))
-		if !ok {
-			return "", "", false
-		}
-		c, err := verifier.Verify(r.Context(), tok)
-		if err != nil {
-			return "", "", false
-		}
-		return c.Tenant, c.Subject, true
-	}, writeIdempotencyError)
+	idemMW := idempotency.Middleware(idem, authn.Principal(verifier), idempotency.WriteProblem)
 
 	for _, ensure := range []func(context.Context, *mongo.Database) error{projection.EnsureIndexes, request.EnsureIndexes} {
 		if err := ensure(ctx, db); err != nil {
@@ -133,7 +121,7 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 		r, err := store.NewRelay(store.RelayConfig{
 			Publisher:   events.NewPublisher(cfg.KafkaBrokers),
 			Collections: append(request.Collections(db), db.Collection(audit.CollectionName)),
-			TopicFor:    TopicFor,
+			TopicFor:    audit.TopicRouter(events.TopicDecisions),
 			Logger:      logger,
 			Registerer:  reg,
 		})
@@ -155,30 +143,6 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 // Routes are the API routes (the ops endpoints aside).
 func Routes() []string {
 	return slices.Concat(request.Routes(), board.Routes(), settings.Routes())
-}
-
-// TopicFor sends audit records to the audit topic and everything else to the decisions topic.
-func TopicFor(e events.Event) string {
-	if e.Type == audit.EventType {
-		return events.TopicAudit
-	}
-	return events.TopicDecisions
-}
-
-func writeIdempotencyError(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, idempotency.ErrKeyReused):
-		err = problem.New(problem.IdempotencyKeyReused)
-	case errors.Is(err, idempotency.ErrInProgress):
-		err = problem.New(problem.RequestInProgress)
-	case errors.Is(err, idempotency.ErrInvalidKey):
-		err = problem.Invalid(problem.Field(idempotency.HeaderKey, "invalid"))
-	case errors.Is(err, idempotency.ErrNoPrincipal):
-		err = problem.New(problem.Unauthorized)
-	default:
-		err = &problem.Error{Type: problem.Internal, Cause: err}
-	}
-	problem.Write(w, r, err)
 }
 
 // Serve serves the API on ln and runs the relay, the projection consumer and the purge of idempotency keys

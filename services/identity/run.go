@@ -2,7 +2,6 @@ package identity
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -17,7 +16,6 @@ import (
 	"github.com/entraide/entraide/libs/events"
 	"github.com/entraide/entraide/libs/httpkit"
 	"github.com/entraide/entraide/libs/idempotency"
-	"github.com/entraide/entraide/libs/problem"
 	"github.com/entraide/entraide/libs/store"
 )
 
@@ -43,23 +41,6 @@ type App struct {
 
 // CollIdempotency keeps the Idempotency-Key records of POST /v1/users and POST /v1/tenants.
 const CollIdempotency = "idempotency_keys"
-
-// writeIdempotencyError answers the Idempotency-Key middleware's refusals as problems.
-func writeIdempotencyError(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, idempotency.ErrKeyReused):
-		err = problem.New(problem.IdempotencyKeyReused)
-	case errors.Is(err, idempotency.ErrInProgress):
-		err = problem.New(problem.RequestInProgress)
-	case errors.Is(err, idempotency.ErrInvalidKey):
-		err = problem.Invalid(problem.Field(idempotency.HeaderKey, "invalid"))
-	case errors.Is(err, idempotency.ErrNoPrincipal):
-		err = problem.New(problem.Unauthorized)
-	default:
-		err = &problem.Error{Type: problem.Internal, Cause: err}
-	}
-	problem.Write(w, r, err)
-}
 
 // NewApp connects to MongoDB, creates indexes, loads (or creates) the signing keys, bootstraps the platform
 // admin and the demo tenant when configured, and assembles the service.
@@ -102,7 +83,7 @@ func newAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 		app.relay, err = store.NewRelay(store.RelayConfig{
 			Publisher:   events.NewPublisher(cfg.KafkaBrokers),
 			Collections: []*mongo.Collection{db.Collection(CollUsers), db.Collection(CollTenants), db.Collection(audit.CollectionName)},
-			TopicFor:    topicFor,
+			TopicFor:    audit.TopicRouter(events.TopicIdentity),
 			Logger:      logger,
 			Registerer:  reg,
 		})
@@ -155,18 +136,7 @@ func newAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 		return nil, err
 	}
 	app.idem = idem
-	idemMW := idempotency.Middleware(idem, func(r *http.Request) (string, string, bool) {
-		// The middleware runs before the endpoint's own authentication: it needs the caller to scope the key.
-		tok, ok := authn.Bearer(r.Header.Get("Authorization"))
-		if !ok {
-			return "", "", false
-		}
-		c, err := verifier.Verify(r.Context(), tok)
-		if err != nil {
-			return "", "", false
-		}
-		return c.Tenant, c.Subject, true
-	}, writeIdempotencyError)
+	idemMW := idempotency.Middleware(idem, authn.Principal(verifier), idempotency.WriteProblem)
 	protect := Protect(verifier, enforcer)
 	eps := MakeEndpoints(svc, protect)
 	eps.SearchAudit = MakeAuditEndpoint(LoggingAuditMiddleware(logger)(NewAuditService(app.trail, auditor)), protect)
@@ -254,12 +224,4 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		return err
 	}
 	return app.Serve(ctx, ln)
-}
-
-// topicFor sends audit records to the audit topic (the DPO's trail) and everything else to the identity topic.
-func topicFor(e events.Event) string {
-	if e.Type == audit.EventType {
-		return events.TopicAudit
-	}
-	return events.TopicIdentity
 }
