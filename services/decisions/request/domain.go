@@ -194,6 +194,8 @@ func init() {
 		"request.person_not_on_file": {"Cette personne n'est pas le demandeur de ce dossier.",
 			"Deze persoon is niet de aanvrager van dit dossier.", "Diese Person ist nicht der Antragsteller dieser Akte.",
 			"This person is not the applicant of this file."},
+		"request.withdrawn": {"Cette demande a été retirée par le demandeur.", "Deze aanvraag werd door de aanvrager ingetrokken.",
+			"Dieser Antrag wurde vom Antragsteller zurückgezogen.", "This request was withdrawn by the applicant."},
 		"request.not_withdrawable": {"Seule une demande pas encore décidée peut être retirée.",
 			"Enkel een aanvraag waarover nog niet beslist is, kan worden ingetrokken.",
 			"Nur ein noch nicht entschiedener Antrag kann zurückgezogen werden.",

@@ -13,6 +13,7 @@ import (
 	"github.com/entraide/entraide/libs/events"
 	"github.com/entraide/entraide/libs/httpkit"
 	"github.com/entraide/entraide/libs/problem"
+	"github.com/entraide/entraide/libs/store"
 	"github.com/entraide/entraide/services/decisions/internal/kit"
 	"github.com/entraide/entraide/services/decisions/legalclock"
 	"github.com/entraide/entraide/services/decisions/letter"
@@ -270,4 +271,71 @@ func (s *Service) Acknowledgment(ctx context.Context, a kit.Actor, id, purpose s
 		return letter.Document{}, &problem.Error{Type: problem.Conflict, Detail: "request.letter_incomplete", Cause: err}
 	}
 	return doc, err
+}
+
+// Advance moves a request along its life as the other packages record their steps (inquiry started, proposal
+// validated, decision adopted, decision notified), without an If-Match: the step is the other package's, checked
+// there. Moving to where the request already is, or back from a later step, changes nothing (a retried step is
+// harmless) — except Back, which returns a proposed request to the inquiry when the committee rejected the
+// proposal. A withdrawn request does not move: ErrWithdrawn.
+func (s *Service) Advance(ctx context.Context, tenant, id string, to Status) (Record, error) {
+	for {
+		rec, err := s.Repo.Load(ctx, tenant, id)
+		if err != nil {
+			return Record{}, err
+		}
+		if rec.State.Status == Withdrawn {
+			return rec, &problem.Error{Type: problem.Conflict, Detail: "request.withdrawn", Cause: ErrWithdrawn}
+		}
+		if !forward(rec.State.Status, to) {
+			return rec, nil
+		}
+		var out Request
+		v, err := s.Repo.Update(ctx, tenant, id, rec.Version, func(q *Request) ([]events.Event, error) {
+			q.Status, q.Open = to, to.Open()
+			out = *q
+			return nil, nil
+		})
+		if errors.Is(err, store.ErrConflict) {
+			continue // somebody moved it meanwhile: look again
+		}
+		if err != nil {
+			return Record{}, err
+		}
+		return Record{ID: id, Tenant: tenant, Version: v, State: out}, nil
+	}
+}
+
+// Back returns a proposed request to the inquiry (the committee rejected the proposal: a new one is needed).
+func (s *Service) Back(ctx context.Context, tenant, id string) (Record, error) {
+	rec, err := s.Repo.Load(ctx, tenant, id)
+	if err != nil {
+		return Record{}, err
+	}
+	if rec.State.Status != Proposed {
+		return rec, nil
+	}
+	var out Request
+	v, err := s.Repo.Update(ctx, tenant, id, rec.Version, func(q *Request) ([]events.Event, error) {
+		q.Status, q.Open = InInquiry, true
+		out = *q
+		return nil, nil
+	})
+	if err != nil {
+		return Record{}, err
+	}
+	return Record{ID: id, Tenant: tenant, Version: v, State: out}, nil
+}
+
+// ErrWithdrawn: the request was withdrawn by the applicant; nothing more happens on it (Advance answers a 409
+// problem wrapping it).
+var ErrWithdrawn = errors.New("request: withdrawn")
+
+// stepOrder ranks the statuses of the life of a request.
+var stepOrder = map[Status]int{Registered: 0, InInquiry: 1, Proposed: 2, Decided: 3, Notified: 4}
+
+func forward(from, to Status) bool {
+	f, okf := stepOrder[from]
+	t, okt := stepOrder[to]
+	return okf && okt && t > f
 }

@@ -4,7 +4,9 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,8 +15,9 @@ import (
 	"github.com/entraide/entraide/libs/lang"
 )
 
-// The message catalogs, one JSON file per language (i18n/fr.json…): flat keys, placeholders written {name}.
-// A test checks that every language has every key.
+// The message catalogs: per language one main file (i18n/fr.json…) and any number of part files of a feature
+// (i18n/fr.sessions.json…), merged; flat keys, placeholders written {name}. A key defined twice for a language
+// is a startup error. A test checks that every language has every key.
 //
 //go:embed i18n/*.json
 var catalogFiles embed.FS
@@ -36,13 +39,26 @@ func mustLoadLocation(name string) *time.Location {
 func mustLoadCatalogs() map[string]map[string]string {
 	out := map[string]map[string]string{}
 	for _, code := range lang.Supported {
-		raw, err := catalogFiles.ReadFile("i18n/" + code + ".json")
-		if err != nil {
-			panic(fmt.Sprintf("web: no message catalog for %q: %v", code, err))
+		names, err := fs.Glob(catalogFiles, "i18n/"+code+".*json")
+		if err != nil || !slices.Contains(names, "i18n/"+code+".json") {
+			panic(fmt.Sprintf("web: no message catalog for %q", code))
 		}
 		m := map[string]string{}
-		if err := json.Unmarshal(raw, &m); err != nil {
-			panic(fmt.Sprintf("web: catalog %s: %v", code, err))
+		for _, name := range names {
+			raw, err := catalogFiles.ReadFile(name)
+			if err != nil {
+				panic(err)
+			}
+			part := map[string]string{}
+			if err := json.Unmarshal(raw, &part); err != nil {
+				panic(fmt.Sprintf("web: catalog %s: %v", name, err))
+			}
+			for k, v := range part {
+				if _, dup := m[k]; dup {
+					panic(fmt.Sprintf("web: catalog %s: key %q defined twice", name, k))
+				}
+				m[k] = v
+			}
 		}
 		out[code] = m
 	}
