@@ -16,6 +16,8 @@ import (
 	"github.com/entraide/entraide/api/policy"
 	"github.com/entraide/entraide/services/decisions"
 	"github.com/entraide/entraide/services/decisions/request"
+	"github.com/entraide/entraide/services/decisions/session"
+	"github.com/entraide/entraide/services/decisions/urgent"
 )
 
 type operation struct {
@@ -100,7 +102,7 @@ func TestRoutesMatchContract(t *testing.T) {
 				body = strings.NewReader(`{}`)
 			}
 		}
-		req, _ := http.NewRequest(method, e.url+strings.ReplaceAll(path, "{id}", uuid.NewString()), body)
+		req, _ := http.NewRequest(method, e.url+strings.NewReplacer("{id}", uuid.NewString(), "{ref}", uuid.NewString()).Replace(path), body)
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("If-Match", `"1"`)
 		res, err := http.DefaultClient.Do(req)
@@ -125,8 +127,11 @@ func TestRoutesMatchContract(t *testing.T) {
 		op := ops[r]
 		method, path, _ := strings.Cut(r, " ")
 		purpose := method == "GET" && (strings.HasPrefix(path, "/v1/requests") || path == "/v1/board")
+		purpose = purpose || slices.Contains(session.PurposeRoutes, r) || slices.Contains(urgent.PurposeRoutes, r)
 		ifMatch := method == "PUT" || strings.HasSuffix(path, "/withdrawal")
+		ifMatch = ifMatch || slices.Contains(session.IfMatchRoutes, r)
 		idem := slices.Contains(request.CreationRoutes, r)
+		idem = idem || slices.Contains(session.CreationRoutes, r) || slices.Contains(urgent.CreationRoutes, r)
 		for name, want := range map[string]bool{"Purpose": purpose, "IfMatch": ifMatch, "IdempotencyKey": idem} {
 			if has(op, name) != want {
 				t.Errorf("%s: parameter %s documented %v, want %v", r, name, !want, want)

@@ -26,7 +26,9 @@ import (
 	"github.com/entraide/entraide/services/decisions/internal/kit"
 	"github.com/entraide/entraide/services/decisions/projection"
 	"github.com/entraide/entraide/services/decisions/request"
+	"github.com/entraide/entraide/services/decisions/session"
 	"github.com/entraide/entraide/services/decisions/settings"
+	"github.com/entraide/entraide/services/decisions/urgent"
 )
 
 // CollIdempotency keeps the Idempotency-Key records of the creations.
@@ -38,6 +40,9 @@ type App struct {
 	Requests   *request.Service
 	Projection *projection.Repository
 	Settings   *settings.Store
+	// Sessions and Urgent are the committee's sessions and the president's urgent decisions (slice B).
+	Sessions *session.Service
+	Urgent   *urgent.Service
 
 	cfg    Config
 	logger *slog.Logger
@@ -101,7 +106,8 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 	}
 	idemMW := idempotency.Middleware(idem, authn.Principal(verifier), idempotency.WriteProblem)
 
-	for _, ensure := range []func(context.Context, *mongo.Database) error{projection.EnsureIndexes, request.EnsureIndexes} {
+	for _, ensure := range []func(context.Context, *mongo.Database) error{projection.EnsureIndexes, request.EnsureIndexes,
+		session.EnsureIndexes, urgent.EnsureIndexes} {
 		if err := ensure(ctx, db); err != nil {
 			return nil, err
 		}
@@ -110,17 +116,21 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 	app := &App{cfg: cfg, logger: logger, idem: idem,
 		Projection: projection.NewRepository(db), Settings: settings.NewStore(db, rules)}
 	app.Requests = &request.Service{Repo: request.NewRepository(db, onWrite), Proj: app.Projection, Settings: app.Settings, Audit: auditor}
+	app.Urgent = urgent.NewService(db, auditor, logger)
+	app.Sessions = &session.Service{Repo: session.NewRepository(db, onWrite), Rules: session.NewRulesStore(db, app.Settings),
+		Settings: app.Settings, Proj: app.Projection, Audit: auditor, Ratifications: app.Urgent, Logger: logger}
 	boardSvc := &board.Service{Requests: app.Requests}
 
 	protect := endpoint.Chain(authn.Middleware(verifier), kit.AuditDenials(auditor), authz.Middleware(enforcer))
 	rt := httpkit.NewRouter()
-	routes := slices.Concat(app.Requests.KitRoutes(), boardSvc.KitRoutes(), app.Settings.KitRoutes())
-	kit.Mount(rt, logger, protect, idemMW, request.CreationRoutes, routes)
+	routes := slices.Concat(app.Requests.KitRoutes(), boardSvc.KitRoutes(), app.Settings.KitRoutes(),
+		app.Sessions.KitRoutes(), app.Urgent.KitRoutes())
+	kit.Mount(rt, logger, protect, idemMW, slices.Concat(request.CreationRoutes, session.CreationRoutes, urgent.CreationRoutes), routes)
 
 	if len(cfg.KafkaBrokers) > 0 {
 		r, err := store.NewRelay(store.RelayConfig{
 			Publisher:   events.NewPublisher(cfg.KafkaBrokers),
-			Collections: append(request.Collections(db), db.Collection(audit.CollectionName)),
+			Collections: slices.Concat(request.Collections(db), session.Collections(db), []*mongo.Collection{db.Collection(audit.CollectionName)}),
 			TopicFor:    audit.TopicRouter(events.TopicDecisions),
 			Logger:      logger,
 			Registerer:  reg,
@@ -142,13 +152,13 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 
 // Routes are the API routes (the ops endpoints aside).
 func Routes() []string {
-	return slices.Concat(request.Routes(), board.Routes(), settings.Routes())
+	return slices.Concat(request.Routes(), board.Routes(), settings.Routes(), session.Routes(), urgent.Routes())
 }
 
 // Serve serves the API on ln and runs the relay, the projection consumer and the purge of idempotency keys
 // until ctx ends, then shuts down gracefully.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	tasks := []httpkit.Task{httpkit.Every(time.Hour, a.purge)}
+	tasks := []httpkit.Task{httpkit.Every(time.Hour, a.purge), httpkit.Every(time.Minute, a.settleCommittee)}
 	if a.relay != nil {
 		tasks = append(tasks,
 			func(ctx context.Context) error { a.ensureTopics(ctx); return a.relay.Run(ctx) },
@@ -169,6 +179,13 @@ func (a *App) ensureTopics(ctx context.Context) {
 		{Name: events.TopicBeneficiaries, Partitions: 6, ReplicationFactor: a.cfg.KafkaReplicationFactor},
 	}
 	events.EnsureTopicsRetrying(ctx, a.cfg.KafkaBrokers, a.logger, specs...)
+}
+
+// settleCommittee retries the committee's hand-overs a crash or an unavailable service left pending (outcomes of
+// sessions, closed sessions not applied to the urgent decisions, urgent decisions not yet in force).
+func (a *App) settleCommittee(ctx context.Context) {
+	a.Sessions.Housekeep(ctx)
+	a.Urgent.Housekeep(ctx)
 }
 
 // purge drops what has expired (hourly, see Serve).
