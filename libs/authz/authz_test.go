@@ -132,6 +132,9 @@ var expected = map[string][]string{
 	"GET /sessions/{id}/items/{ref}/extract":       {"committee_secretary", "president"},
 	"GET /sessions/{id}/items/{ref}/extract.pdf":   {"committee_secretary", "president"},
 	"GET /urgent-decisions":                        {"committee_secretary", "president", "social_service_head"},
+	"POST /sessions/{id}/minutes-approval":         {"president"},
+	"GET /urgent-decisions/new":                    {"president"},
+	"POST /urgent-decisions/new":                   {"president"},
 	// beneficiaries API: persons
 	"POST /v1/persons":                                       {"social_worker", "social_service_head"},
 	"POST /v1/persons/search":                                {"social_worker", "social_service_head"},
