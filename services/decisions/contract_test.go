@@ -15,6 +15,7 @@ import (
 
 	"github.com/entraide/entraide/api/policy"
 	"github.com/entraide/entraide/services/decisions"
+	"github.com/entraide/entraide/services/decisions/proposal"
 	"github.com/entraide/entraide/services/decisions/request"
 	"github.com/entraide/entraide/services/decisions/session"
 	"github.com/entraide/entraide/services/decisions/urgent"
@@ -126,11 +127,12 @@ func TestRoutesMatchContract(t *testing.T) {
 	for _, r := range registered {
 		op := ops[r]
 		method, path, _ := strings.Cut(r, " ")
-		purpose := method == "GET" && (strings.HasPrefix(path, "/v1/requests") || path == "/v1/board")
+		purpose := method == "GET" && (strings.HasPrefix(path, "/v1/requests") || path == "/v1/board" ||
+			strings.HasPrefix(path, "/v1/proposals"))
 		purpose = purpose || slices.Contains(session.PurposeRoutes, r) || slices.Contains(urgent.PurposeRoutes, r)
-		ifMatch := method == "PUT" || strings.HasSuffix(path, "/withdrawal")
+		ifMatch := method == "PUT" || strings.HasSuffix(path, "/withdrawal") || slices.Contains(proposal.ChangeRoutes, r)
 		ifMatch = ifMatch || slices.Contains(session.IfMatchRoutes, r)
-		idem := slices.Contains(request.CreationRoutes, r)
+		idem := slices.Contains(request.CreationRoutes, r) || slices.Contains(proposal.CreationRoutes, r)
 		idem = idem || slices.Contains(session.CreationRoutes, r) || slices.Contains(urgent.CreationRoutes, r)
 		for name, want := range map[string]bool{"Purpose": purpose, "IfMatch": ifMatch, "IdempotencyKey": idem} {
 			if has(op, name) != want {

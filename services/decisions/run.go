@@ -23,9 +23,12 @@ import (
 	"github.com/entraide/entraide/libs/idempotency"
 	"github.com/entraide/entraide/libs/store"
 	"github.com/entraide/entraide/services/decisions/board"
+	"github.com/entraide/entraide/services/decisions/inquiry"
 	"github.com/entraide/entraide/services/decisions/internal/kit"
 	"github.com/entraide/entraide/services/decisions/projection"
+	"github.com/entraide/entraide/services/decisions/proposal"
 	"github.com/entraide/entraide/services/decisions/request"
+	"github.com/entraide/entraide/services/decisions/ristable"
 	"github.com/entraide/entraide/services/decisions/session"
 	"github.com/entraide/entraide/services/decisions/settings"
 	"github.com/entraide/entraide/services/decisions/urgent"
@@ -40,6 +43,10 @@ type App struct {
 	Requests   *request.Service
 	Projection *projection.Repository
 	Settings   *settings.Store
+	// Inquiries, Proposals and RISTables are the social inquiries, the proposals and the RIS amounts (slice A).
+	Inquiries *inquiry.Service
+	Proposals *proposal.Service
+	RISTables *ristable.Store
 	// Sessions and Urgent are the committee's sessions and the president's urgent decisions (slice B).
 	Sessions *session.Service
 	Urgent   *urgent.Service
@@ -107,6 +114,7 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 	idemMW := idempotency.Middleware(idem, authn.Principal(verifier), idempotency.WriteProblem)
 
 	for _, ensure := range []func(context.Context, *mongo.Database) error{projection.EnsureIndexes, request.EnsureIndexes,
+		inquiry.EnsureIndexes, proposal.EnsureIndexes,
 		session.EnsureIndexes, urgent.EnsureIndexes} {
 		if err := ensure(ctx, db); err != nil {
 			return nil, err
@@ -116,21 +124,26 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 	app := &App{cfg: cfg, logger: logger, idem: idem,
 		Projection: projection.NewRepository(db), Settings: settings.NewStore(db, rules)}
 	app.Requests = &request.Service{Repo: request.NewRepository(db, onWrite), Proj: app.Projection, Settings: app.Settings, Audit: auditor}
+	app.RISTables = ristable.NewStore(db)
+	app.Inquiries = inquiry.NewService(db, app.Requests, app.Projection, app.Settings, auditor)
+	app.Proposals = proposal.NewService(db, onWrite, app.Inquiries, app.RISTables, auditor)
 	app.Urgent = urgent.NewService(db, auditor, logger)
 	app.Sessions = &session.Service{Repo: session.NewRepository(db, onWrite), Rules: session.NewRulesStore(db, app.Settings),
 		Settings: app.Settings, Proj: app.Projection, Audit: auditor, Ratifications: app.Urgent, Logger: logger}
+	app.Sessions.Proposals = app.Proposals
 	boardSvc := &board.Service{Requests: app.Requests}
 
 	protect := endpoint.Chain(authn.Middleware(verifier), kit.AuditDenials(auditor), authz.Middleware(enforcer))
 	rt := httpkit.NewRouter()
 	routes := slices.Concat(app.Requests.KitRoutes(), boardSvc.KitRoutes(), app.Settings.KitRoutes(),
-		app.Sessions.KitRoutes(), app.Urgent.KitRoutes())
-	kit.Mount(rt, logger, protect, idemMW, slices.Concat(request.CreationRoutes, session.CreationRoutes, urgent.CreationRoutes), routes)
+		app.Sessions.KitRoutes(), app.Urgent.KitRoutes(),
+		app.Inquiries.KitRoutes(), app.Proposals.KitRoutes(), app.RISTables.KitRoutes())
+	kit.Mount(rt, logger, protect, idemMW, slices.Concat(request.CreationRoutes, session.CreationRoutes, urgent.CreationRoutes, proposal.CreationRoutes), routes)
 
 	if len(cfg.KafkaBrokers) > 0 {
 		r, err := store.NewRelay(store.RelayConfig{
 			Publisher:   events.NewPublisher(cfg.KafkaBrokers),
-			Collections: slices.Concat(request.Collections(db), session.Collections(db), []*mongo.Collection{db.Collection(audit.CollectionName)}),
+			Collections: slices.Concat(request.Collections(db), session.Collections(db), proposal.Collections(db), []*mongo.Collection{db.Collection(audit.CollectionName)}),
 			TopicFor:    audit.TopicRouter(events.TopicDecisions),
 			Logger:      logger,
 			Registerer:  reg,
@@ -152,7 +165,8 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 
 // Routes are the API routes (the ops endpoints aside).
 func Routes() []string {
-	return slices.Concat(request.Routes(), board.Routes(), settings.Routes(), session.Routes(), urgent.Routes())
+	return slices.Concat(request.Routes(), board.Routes(), settings.Routes(), session.Routes(), urgent.Routes(),
+		inquiry.Routes(), proposal.Routes(), ristable.Routes())
 }
 
 // Serve serves the API on ln and runs the relay, the projection consumer and the purge of idempotency keys
