@@ -18,8 +18,8 @@ type Watch struct {
 	peak     atomic.Uint64
 	retained uint64
 	base     uint64
-	stop chan struct{}
-	wg   sync.WaitGroup
+	stop     chan struct{}
+	wg       sync.WaitGroup
 }
 
 // Start collects garbage (so that the baseline is what is live) and starts sampling.
