@@ -109,6 +109,8 @@ type requestData struct {
 	Purpose  string
 	Purposes []string
 	Return   string
+	// Proposals are the request's proposals of decision (pages_proposals.go).
+	Proposals []Proposal
 }
 
 // loadRequest reads the page's person and request; a request of another applicant is not found (the page's
@@ -139,7 +141,8 @@ func (s *Server) requestPage(w http.ResponseWriter, r *http.Request, sess *Sessi
 	}
 	names, _ := s.staffDirectory(r, sess)
 	v := &view{Lang: langOf(r), Session: sess, Data: requestData{Person: p, Request: req, Names: names,
-		Purpose: sess.Purpose(p.ID), Purposes: Purposes, Return: requestPagePath(p.ID, req.ID)}}
+		Purpose: sess.Purpose(p.ID), Purposes: Purposes, Return: requestPagePath(p.ID, req.ID),
+		Proposals: s.requestProposals(r, sess, p.ID, req.ID)}}
 	v.Title = v.T("request.title", "number", req.Number)
 	s.render(w, r, http.StatusOK, "request", v)
 }
