@@ -15,6 +15,7 @@ import (
 
 	"github.com/entraide/entraide/api/policy"
 	"github.com/entraide/entraide/services/decisions"
+	"github.com/entraide/entraide/services/decisions/decision"
 	"github.com/entraide/entraide/services/decisions/proposal"
 	"github.com/entraide/entraide/services/decisions/request"
 	"github.com/entraide/entraide/services/decisions/session"
@@ -134,6 +135,9 @@ func TestRoutesMatchContract(t *testing.T) {
 		ifMatch = ifMatch || slices.Contains(session.IfMatchRoutes, r)
 		idem := slices.Contains(request.CreationRoutes, r) || slices.Contains(proposal.CreationRoutes, r)
 		idem = idem || slices.Contains(session.CreationRoutes, r) || slices.Contains(urgent.CreationRoutes, r)
+		purpose = purpose || (method == "GET" && strings.HasPrefix(path, "/v1/decisions"))
+		ifMatch = ifMatch || slices.Contains(decision.IfMatchRoutes, r)
+		idem = idem || slices.Contains(decision.CreationRoutes, r)
 		for name, want := range map[string]bool{"Purpose": purpose, "IfMatch": ifMatch, "IdempotencyKey": idem} {
 			if has(op, name) != want {
 				t.Errorf("%s: parameter %s documented %v, want %v", r, name, !want, want)

@@ -23,6 +23,7 @@ import (
 	"github.com/entraide/entraide/libs/idempotency"
 	"github.com/entraide/entraide/libs/store"
 	"github.com/entraide/entraide/services/decisions/board"
+	"github.com/entraide/entraide/services/decisions/decision"
 	"github.com/entraide/entraide/services/decisions/inquiry"
 	"github.com/entraide/entraide/services/decisions/internal/kit"
 	"github.com/entraide/entraide/services/decisions/projection"
@@ -47,6 +48,8 @@ type App struct {
 	Inquiries *inquiry.Service
 	Proposals *proposal.Service
 	RISTables *ristable.Store
+	// Decisions are the adopted decisions, their letters, notifications and what follows (slice C).
+	Decisions *decision.Service
 	// Sessions and Urgent are the committee's sessions and the president's urgent decisions (slice B).
 	Sessions *session.Service
 	Urgent   *urgent.Service
@@ -115,7 +118,7 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 
 	for _, ensure := range []func(context.Context, *mongo.Database) error{projection.EnsureIndexes, request.EnsureIndexes,
 		inquiry.EnsureIndexes, proposal.EnsureIndexes,
-		session.EnsureIndexes, urgent.EnsureIndexes} {
+		session.EnsureIndexes, urgent.EnsureIndexes, decision.EnsureIndexes} {
 		if err := ensure(ctx, db); err != nil {
 			return nil, err
 		}
@@ -127,23 +130,26 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 	app.RISTables = ristable.NewStore(db)
 	app.Inquiries = inquiry.NewService(db, app.Requests, app.Projection, app.Settings, auditor)
 	app.Proposals = proposal.NewService(db, onWrite, app.Inquiries, app.RISTables, auditor)
+	app.Decisions = &decision.Service{Repo: decision.NewRepository(db, onWrite), Proj: app.Projection, Settings: app.Settings,
+		Requests: app.Requests, Audit: auditor}
 	app.Urgent = urgent.NewService(db, auditor, logger)
 	app.Sessions = &session.Service{Repo: session.NewRepository(db, onWrite), Rules: session.NewRulesStore(db, app.Settings),
 		Settings: app.Settings, Proj: app.Projection, Audit: auditor, Ratifications: app.Urgent, Logger: logger}
 	app.Sessions.Proposals = app.Proposals
+	app.wireDecisions(app.Proposals)
 	boardSvc := &board.Service{Requests: app.Requests}
 
 	protect := endpoint.Chain(authn.Middleware(verifier), kit.AuditDenials(auditor), authz.Middleware(enforcer))
 	rt := httpkit.NewRouter()
 	routes := slices.Concat(app.Requests.KitRoutes(), boardSvc.KitRoutes(), app.Settings.KitRoutes(),
-		app.Sessions.KitRoutes(), app.Urgent.KitRoutes(),
+		app.Sessions.KitRoutes(), app.Urgent.KitRoutes(), app.Decisions.KitRoutes(),
 		app.Inquiries.KitRoutes(), app.Proposals.KitRoutes(), app.RISTables.KitRoutes())
-	kit.Mount(rt, logger, protect, idemMW, slices.Concat(request.CreationRoutes, session.CreationRoutes, urgent.CreationRoutes, proposal.CreationRoutes), routes)
+	kit.Mount(rt, logger, protect, idemMW, slices.Concat(request.CreationRoutes, session.CreationRoutes, urgent.CreationRoutes, decision.CreationRoutes, proposal.CreationRoutes), routes)
 
 	if len(cfg.KafkaBrokers) > 0 {
 		r, err := store.NewRelay(store.RelayConfig{
 			Publisher:   events.NewPublisher(cfg.KafkaBrokers),
-			Collections: slices.Concat(request.Collections(db), session.Collections(db), proposal.Collections(db), []*mongo.Collection{db.Collection(audit.CollectionName)}),
+			Collections: slices.Concat(request.Collections(db), session.Collections(db), decision.Collections(db), proposal.Collections(db), []*mongo.Collection{db.Collection(audit.CollectionName)}),
 			TopicFor:    audit.TopicRouter(events.TopicDecisions),
 			Logger:      logger,
 			Registerer:  reg,
@@ -165,14 +171,15 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 
 // Routes are the API routes (the ops endpoints aside).
 func Routes() []string {
-	return slices.Concat(request.Routes(), board.Routes(), settings.Routes(), session.Routes(), urgent.Routes(),
+	return slices.Concat(request.Routes(), board.Routes(), settings.Routes(), session.Routes(), urgent.Routes(), decision.Routes(),
 		inquiry.Routes(), proposal.Routes(), ristable.Routes())
 }
 
 // Serve serves the API on ln and runs the relay, the projection consumer and the purge of idempotency keys
 // until ctx ends, then shuts down gracefully.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	tasks := []httpkit.Task{httpkit.Every(time.Hour, a.purge), httpkit.Every(time.Minute, a.settleCommittee)}
+	tasks := []httpkit.Task{httpkit.Every(time.Hour, a.purge), httpkit.Every(time.Minute, a.settleCommittee),
+		httpkit.Every(time.Hour, a.Decisions.ReviewLoop(a.logger))}
 	if a.relay != nil {
 		tasks = append(tasks,
 			func(ctx context.Context) error { a.ensureTopics(ctx); return a.relay.Run(ctx) },
@@ -180,6 +187,10 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 				a.ensureTopics(ctx)
 				c := projection.Consumer{Repo: a.Projection, Brokers: a.cfg.KafkaBrokers, Logger: a.logger}
 				return c.Run(ctx)
+			},
+			func(ctx context.Context) error {
+				a.ensureTopics(ctx)
+				return decision.ReviewConsumer{Service: a.Decisions, Brokers: a.cfg.KafkaBrokers, Logger: a.logger}.Run(ctx)
 			})
 	}
 	return httpkit.ServeWith(ctx, ln, a.Handler, a.cfg.ShutdownGrace, a.logger, tasks...)
