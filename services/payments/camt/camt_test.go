@@ -271,6 +271,26 @@ func TestRefuses(t *testing.T) {
 	}
 }
 
+// In .02 the transaction amount sits in AmtDtls: the booked TxAmt wins over the instructed InstdAmt.
+func TestV02AmountDetails(t *testing.T) {
+	doc := strings.Replace(string(fixture(t, "statement-v02.xml")),
+		"<AmtDtls>\n              <TxAmt>\n                <Amt Ccy=\"EUR\">1234.56</Amt>",
+		"<AmtDtls>\n              <InstdAmt><Amt Ccy=\"EUR\">1234.55</Amt></InstdAmt>\n              <TxAmt>\n                <Amt Ccy=\"EUR\">1234.56</Amt>", 1)
+	doc = strings.Replace(doc, "<AmtDtls>\n              <TxAmt>\n                <Amt Ccy=\"EUR\">50.00</Amt>\n              </TxAmt>",
+		"<AmtDtls>\n              <InstdAmt><Amt Ccy=\"EUR\">50.00</Amt></InstdAmt>", 1)
+	if strings.Count(doc, "<InstdAmt>") != 2 {
+		t.Fatal("fixture changed: the test no longer rewrites two amounts")
+	}
+	_, es, err := readAll(t, []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	txs := es[0][0].Transactions
+	if txs[0].AmountCents != 123456 || txs[2].AmountCents != 5000 {
+		t.Errorf("amounts %d %d", txs[0].AmountCents, txs[2].AmountCents)
+	}
+}
+
 func TestContinuityFails(t *testing.T) {
 	doc := strings.Replace(string(fixture(t, "statement-v08.xml")), "<Amt Ccy=\"EUR\">98207.94</Amt>", "<Amt Ccy=\"EUR\">98207.95</Amt>", 1)
 	sts, es, err := readAll(t, []byte(doc))

@@ -555,8 +555,9 @@ func (p *Parser) txLeaf(rel, text string) error {
 		t.TransactionID = text
 	case "Amt":
 		t.AmountCents, err = parseCents(text)
-	case "AmtDtls/TxAmt/Amt":
-		if t.AmountCents == 0 {
+	case "AmtDtls/TxAmt/Amt", "AmtDtls/InstdAmt/Amt":
+		// .02 gives the amount only here; TxAmt is the amount booked, InstdAmt the one instructed.
+		if t.AmountCents == 0 || strings.HasPrefix(rel, "AmtDtls/TxAmt") {
 			t.AmountCents, err = parseCents(text)
 		}
 	case "CdtDbtInd":

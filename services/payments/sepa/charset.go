@@ -57,8 +57,8 @@ func allowed(c byte) bool {
 
 // Transliterate rewrites s into the SEPA character set for a bank file: accented letters lose their accents
 // (é → e, Ł → L), ligatures and special letters are spelled out (ß → ss, œ → oe), typographic quotes and dashes
-// become their plain forms, and any other sign becomes a full stop. Runs of spaces collapse into one and the
-// ends are trimmed. Only bank files are transliterated; the database keeps the names as written.
+// become their plain forms, and any other sign becomes a full stop (one for a run of them, such as a word in
+// another script). Runs of spaces collapse into one and the ends are trimmed. Only bank files are transliterated; the database keeps the names as written.
 func Transliterate(s string) string {
 	clean := true
 	for i := 0; i < len(s); i++ {
@@ -72,8 +72,10 @@ func Transliterate(s string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	space := true // at the start, a space is dropped
+	space := true    // at the start, a space is dropped
+	unknown := false // the last byte written stands for a character with no equivalent
 	put := func(c byte) {
+		unknown = false
 		if c == ' ' {
 			if space {
 				return
@@ -84,6 +86,13 @@ func Transliterate(s string) string {
 		}
 		b.WriteByte(c)
 	}
+	// A run of characters without equivalent (a word in another script) becomes one full stop.
+	putUnknown := func() {
+		if !unknown {
+			put('.')
+			unknown = true
+		}
+	}
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
@@ -93,7 +102,7 @@ func Transliterate(s string) string {
 			} else if p, ok := punctuation[rune(c)]; ok {
 				put(p)
 			} else if c >= 0x20 {
-				put('.')
+				putUnknown()
 			} else {
 				put(' ')
 			}
@@ -110,18 +119,25 @@ func Transliterate(s string) string {
 		} else if r >= 0x0300 && r <= 0x036f {
 			// A combining accent (text in decomposed form): the letter before it already went out plain.
 		} else {
-			put('.')
+			putUnknown()
 		}
 	}
 	return strings.TrimRight(b.String(), " ")
 }
 
 // Text returns s transliterated into the SEPA set and cut to at most max characters (trailing spaces trimmed after
-// the cut), the way the implementation guidelines truncate names (70) and unstructured remittance (140).
+// the cut), the way the implementation guidelines truncate names (70) and unstructured remittance (140). A text
+// left without any letter or digit (a name written only in another script) is empty: the Writer then refuses the
+// payment rather than send a name of full stops, and the service holds it back with that reason.
 func Text(s string, max int) string {
 	t := Transliterate(s)
 	if len(t) > max {
 		t = strings.TrimRight(t[:max], " ")
 	}
-	return t
+	for i := 0; i < len(t); i++ {
+		if c := t[i]; c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+			return t
+		}
+	}
+	return ""
 }

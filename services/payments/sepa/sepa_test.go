@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +27,8 @@ func TestTransliterate(t *testing.T) {
 		{"  Jean   Dupont \t", "Jean Dupont"},
 		{"RIS 2026/11 — décision n° 42", "RIS 2026/11 - decision n. 42"},
 		{"e\u0301te\u0301", "ete"}, // decomposed accents
-		{"Ολυμπία", "......."},
+		{"Ολυμπία", "."},
+		{"Olympia (Ολυμπία)", "Olympia (.)"},
 		{"a_b;c!d@e", "a-b,c.d e"},
 		{"Zoë's 100% €", "Zoe's 100"},
 		{"", ""},
@@ -54,6 +56,8 @@ func TestText(t *testing.T) {
 		{long, 14, "Eloise Eloise"}, // cut on a space: trailing space trimmed
 		{long, 16, "Eloise Eloise El"},
 		{"Court", 70, "Court"},
+		{"Ολυμπία Παπαδοπούλου", 70, ""},
+		{"-- / --", 70, ""},
 	} {
 		if got := Text(tc.in, tc.max); got != tc.want || len(got) > tc.max {
 			t.Errorf("Text(…, %d) = %q, want %q", tc.max, got, tc.want)
@@ -261,6 +265,7 @@ func TestWriterRefuses(t *testing.T) {
 		{"negative amount", nil, nil, func(x *Transaction) { x.AmountCents = -100 }, ErrInvalidAmount},
 		{"no creditor account", nil, nil, func(x *Transaction) { x.CreditorIBAN = iban.IBAN{} }, ErrMissing},
 		{"creditor name unwritable", nil, nil, func(x *Transaction) { x.CreditorName = "  " }, ErrMissing},
+		{"creditor name in another script", nil, nil, func(x *Transaction) { x.CreditorName = "Иван Петров" }, ErrMissing},
 		{"bad creditor BIC", nil, nil, func(x *Transaction) { x.CreditorBIC = "gkccbebb" }, ErrInvalidID},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -371,4 +376,58 @@ func FuzzTransliterate(f *testing.F) {
 			t.Fatalf("Text(%q, 10) = %q", s, cut)
 		}
 	})
+}
+
+// The same input gives the same bytes: the service relies on it so that exporting a run twice returns the same
+// file.
+func TestWriterDeterministic(t *testing.T) {
+	for _, v := range []Version{Pain00100109, Pain00100103} {
+		if a, b := sampleRun(t, v), sampleRun(t, v); !bytes.Equal(a, b) {
+			t.Errorf("%s: two writes differ", v)
+		}
+	}
+}
+
+// A larger file with the names a CPAS meets (accents, ligatures, other scripts, punctuation, over-long texts)
+// stays valid against the schema, in both versions.
+func TestWriterManyNamesValid(t *testing.T) {
+	names := []string{"Ævar Þórsson", "Zoë O'Brien-Müller", "Łucja Żółć", "Olympia Papadopoulou (Ολυμπία)", "Ivan Petrov / Иван Петров",
+		"Mohamed Al-Ali محمد العلي", "Nguyễn Văn An", "Jean \"Jojo\" <Dupont> & Fils", strings.Repeat("Maximilien ", 12), "François_Ñúñez;#1",
+		"  Émile   Zola  ", "Dvořák Ščerbová", "Søren Kierkegård", "Ștefan Țepeș", "Ingrid Bergström"}
+	remit := []string{"RIS décembre – décision n° D-2026/0042", "Aide « énergie » 2026", strings.Repeat("loyer ", 40), "€ 100 @ 5%"}
+	const n = 1000
+	for _, v := range []Version{Pain00100109, Pain00100103} {
+		t.Run(v.String(), func(t *testing.T) {
+			var total int64
+			for i := 0; i < n; i++ {
+				total += int64(100 + i)
+			}
+			var out bytes.Buffer
+			w, err := NewWriter(&out, v, GroupHeader{MsgID: "MANY-1", CreatedAt: created, NumberOfTransactions: n, ControlSumCents: total, InitiatingPartyName: "CPAS d'Ixelles / OCMW Elsene"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.StartPaymentInfo(PaymentInfo{ID: "MANY-1-A", ExecutionDate: civil.MustNew(2026, 12, 1), DebtorName: "CPAS d'Ixelles",
+				DebtorIBAN: cpasIBAN, DebtorBIC: "GKCCBEBB", NumberOfTransactions: n, ControlSumCents: total}); err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < n; i++ {
+				tx := Transaction{EndToEndID: "E2E/MANY/" + strconv.Itoa(i), AmountCents: int64(100 + i), CreditorName: names[i%len(names)],
+					CreditorIBAN: []iban.IBAN{payeeIBAN, payee2IBAN, foreignIBN}[i%3], Unstructured: remit[i%len(remit)]}
+				if i%7 == 0 {
+					tx.StructuredOGM, _ = ogm.FromSequence(uint64(i))
+				}
+				if i%5 == 0 {
+					tx.CreditorBIC = "BBRUBEBBXXX"
+				}
+				if err := w.Add(tx); err != nil {
+					t.Fatalf("transaction %d: %v", i, err)
+				}
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			xsdcheck.Validate(t, v.String(), out.Bytes())
+		})
+	}
 }
