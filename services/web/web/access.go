@@ -37,10 +37,12 @@ var navEntries = []navEntry{
 	{Route: "/teams", Label: "nav.teams", Description: "nav.teams.description"},
 	{Route: "/deadlines", Label: "nav.deadlines", Description: "nav.deadlines.description"},
 	{Route: "/decisions", Label: "nav.decisions", Description: "nav.decisions.description"},
+	{Route: "/proposals", Label: "nav.proposals", Description: "nav.proposals.description"},
 	{Route: "/retention", Label: "nav.retention", Description: "nav.retention.description"},
 	{Route: "/audit", Label: "nav.audit", Description: "nav.audit.description"},
 	{Route: "/users", Label: "nav.users", Description: "nav.users.description"},
 	{Route: "/settings", Label: "nav.settings", Description: "nav.settings.description"},
+	{Route: "/ris-amounts", Label: "nav.ris_amounts", Description: "nav.ris_amounts.description"},
 	{Route: "/tenants", Label: "nav.tenants", Description: "nav.tenants.description"},
 	{Route: "/account", Label: "nav.account", Description: "nav.account.description"},
 }

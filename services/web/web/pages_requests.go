@@ -111,6 +111,8 @@ type requestData struct {
 	Purpose  string
 	Purposes []string
 	Return   string
+	// Proposals are the request's proposals of decision (pages_proposals.go).
+	Proposals []Proposal
 }
 
 // loadRequest reads the page's person and request; a request of another applicant is not found (the page's
@@ -142,7 +144,8 @@ func (s *Server) requestPage(w http.ResponseWriter, r *http.Request, sess *Sessi
 	names, _ := s.staffDirectory(r, sess)
 	decisions, _ := s.decisions.ListDecisions(r.Context(), s.call(r, sess), sess.Purpose(p.ID), req.ID, "", 1, 20)
 	v := &view{Lang: langOf(r), Session: sess, Data: requestData{Person: p, Request: req, Names: names, Decisions: decisions.Items,
-		Purpose: sess.Purpose(p.ID), Purposes: Purposes, Return: requestPagePath(p.ID, req.ID)}}
+		Purpose: sess.Purpose(p.ID), Purposes: Purposes, Return: requestPagePath(p.ID, req.ID),
+		Proposals: s.requestProposals(r, sess, p.ID, req.ID)}}
 	v.Title = v.T("request.title", "number", req.Number)
 	s.render(w, r, http.StatusOK, "request", v)
 }

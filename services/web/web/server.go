@@ -206,6 +206,9 @@ func (s *Server) routes(rt *httpkit.Router) {
 	// Decisions: the decision page, its letter and notification, the after-decision forms, finance's list
 	// (pages_decisions.go).
 	s.decisionRoutes(handle)
+	// The social inquiry, the proposals with the RIS calculator, the head's validation, the RIS amounts
+	// (pages_inquiry.go, pages_proposals.go, pages_risamounts.go).
+	s.inquiryRoutes(handle)
 
 	// The DPO's audit trail (pages_audit.go).
 	handle("GET /audit", s.page(s.auditPage))
