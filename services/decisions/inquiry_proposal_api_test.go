@@ -340,3 +340,52 @@ func TestInquiryProposalAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestProposalOnWithdrawnRequest: once the applicant withdraws the request, its submitted proposal is neither
+// validated nor changed (409, nothing written), and another tenant or worker does not see it.
+func TestProposalOnWithdrawnRequest(t *testing.T) {
+	e := newEnv(t)
+	w := user{"gent", uuid.NewString(), "social_worker"}
+	head := user{"gent", uuid.NewString(), "social_service_head"}
+	p, f := e.openFile("gent", w.id, "2026/000009")
+	today := civil.Today()
+	_, req, _, _ := e.call(w, "POST", "/v1/requests", map[string]any{"person_id": p, "file_id": f, "kind": "aide_sociale",
+		"subtype": "rent_guarantee", "channel": "written", "received_on": today.String()})
+	rid := req["id"].(string)
+	st, _, raw, _ := e.call(w, "PUT", "/v1/requests/"+rid+"/inquiry", map[string]any{"conditions": []map[string]any{{"code": "state_of_need", "met": true}}}, `If-Match: "0"`)
+	if st != 200 {
+		t.Fatalf("inquiry %d %s", st, raw)
+	}
+	in := map[string]any{"outcome": "granted", "legal_basis": "Art. 1 et 57 LO", "one_off_cents": 120000, "periodicity": "once",
+		"start": today.String(), "end": today.AddDays(30).String(), "motivation": "Garantie locative nécessaire",
+		"payee": map[string]any{"kind": "third_party", "name": "Immo Gent", "iban": "BE68 5390 0754 7034"}}
+	st, b, raw, h := e.call(w, "POST", "/v1/requests/"+rid+"/proposals", in)
+	if st != 201 || b["payee"].(map[string]any)["iban"] != "BE68539007547034" {
+		t.Fatalf("create %d %s", st, raw)
+	}
+	pid := b["id"].(string)
+	_, _, _, h = e.call(w, "POST", "/v1/proposals/"+pid+"/submission", nil, "If-Match: "+h.Get("Etag"))
+	_, rq, _, rh := e.call(w, "GET", "/v1/requests/"+rid, nil, purpose)
+	if rq["status"] != "in_inquiry" {
+		t.Fatalf("request %v", rq["status"])
+	}
+	if st, _, raw, _ := e.call(w, "POST", "/v1/requests/"+rid+"/withdrawal", map[string]any{"reason": "a trouvé un logement"}, "If-Match: "+rh.Get("Etag")); st != 200 {
+		t.Fatalf("withdraw %d %s", st, raw)
+	}
+	if st, b, _, _ := e.call(head, "POST", "/v1/proposals/"+pid+"/validation", nil, "If-Match: "+h.Get("Etag")); st != 409 || b["detail"] == nil {
+		t.Fatalf("validation after withdrawal: %d %v", st, b)
+	}
+	_, b, _, _ = e.call(head, "GET", "/v1/proposals/"+pid, nil, purpose)
+	if b["status"] != "submitted" {
+		t.Errorf("status %v", b["status"])
+	}
+	if st, _, _, _ := e.call(user{"liege", uuid.NewString(), "social_service_head"}, "GET", "/v1/proposals/"+pid, nil, purpose); st != 404 {
+		t.Errorf("other tenant: %d", st)
+	}
+	if st, _, _, _ := e.call(user{"gent", uuid.NewString(), "social_worker"}, "GET", "/v1/proposals/"+pid, nil, purpose); st != 404 {
+		t.Errorf("other worker: %d", st)
+	}
+	if st, _, _, _ := e.call(w, "GET", "/v1/proposals/"+pid, nil); st != 422 {
+		t.Errorf("no purpose: %d", st)
+	}
+}

@@ -166,6 +166,16 @@ func requestOpen(q request.Record) error {
 	return nil
 }
 
+// requestStillOpen refuses a step on a proposal whose request was decided or withdrawn meanwhile (nothing is
+// written).
+func (s *Service) requestStillOpen(ctx context.Context, tenant, requestID string) error {
+	q, err := s.Requests.Repo.Load(ctx, tenant, requestID)
+	if err != nil {
+		return err
+	}
+	return requestOpen(q)
+}
+
 // Create writes a draft proposal on a request that has its inquiry and no running proposal.
 func (s *Service) Create(ctx context.Context, a kit.Actor, requestID string, in Input) (Record, error) {
 	q, file, err := s.Inquiries.Request(ctx, a, requestID)
@@ -244,6 +254,9 @@ func (s *Service) Submit(ctx context.Context, a kit.Actor, id string, version in
 	if err != nil {
 		return Record{}, err
 	}
+	if err := s.requestStillOpen(ctx, a.Tenant, cur.State.RequestID); err != nil {
+		return Record{}, err
+	}
 	inq, err := s.Inquiries.Load(ctx, a.Tenant, cur.State.RequestID)
 	if errors.Is(err, kit.ErrNotFound) || (err == nil && !inq.State.Complete()) {
 		return Record{}, problem.New(problem.Conflict).WithDetail("proposal.inquiry_incomplete")
@@ -268,7 +281,11 @@ func (s *Service) Validate(ctx context.Context, a kit.Actor, id string, version 
 	if !a.IsHead() {
 		return Record{}, &problem.Error{Type: problem.Forbidden, Detail: "proposal.head_only"}
 	}
-	if _, err := s.visible(ctx, a, id); err != nil {
+	cur, err := s.visible(ctx, a, id)
+	if err != nil {
+		return Record{}, err
+	}
+	if err := s.requestStillOpen(ctx, a.Tenant, cur.State.RequestID); err != nil {
 		return Record{}, err
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
