@@ -199,4 +199,32 @@ func TestEndToEndInquiryProposal(t *testing.T) {
 	}
 	worker.get("/proposals")
 	worker.expect(http.StatusForbidden)
+
+	// An aide sociale request: its inquiry checks the state of need; its proposal has no calculator but a one-off
+	// amount paid to a third party.
+	worker.get(filePath + "/requests/new")
+	worker.post(filePath+"/requests/new", url.Values{"idempotency_key": {newIdempotencyKey()}, "kind": {"aide_sociale"},
+		"subtype": {"rent_guarantee"}, "channel": {"written"}, "received_on": {today.String()}})
+	aidePath := worker.res.Request.URL.Path
+	worker.get(aidePath + "/inquiry")
+	worker.expect(http.StatusOK, "État de besoin")
+	worker.expectNot("Disposition au travail")
+	worker.post(aidePath+"/inquiry", url.Values{"version": {"0"}, "household_rows": {"0"}, "resource_rows": {"0"},
+		"conditions_0_code": {"state_of_need"}, "conditions_0_met": {"met"}, "conditions_0_note": {"Pas d'épargne"}})
+	worker.expect(http.StatusOK, "Toutes les conditions sont vérifiées")
+	worker.get(aidePath + "/proposals/new")
+	worker.expect(http.StatusOK, "Montant unique", "Articles 1er et 57 de la loi organique")
+	worker.expectNot(`id="calculator"`)
+	key = regexp.MustCompile(`name="idempotency_key" value="([0-9a-f]+)"`).FindStringSubmatch(worker.body)[1]
+	worker.post(aidePath+"/proposals/new", url.Values{"idempotency_key": {key}, "resource_rows": {"0"}, "member_rows": {"0"},
+		"outcome": {"granted"}, "legal_basis": {"Articles 1er et 57 de la loi organique"}, "one_off_cents": {"1.200"},
+		"periodicity": {"once"}, "start": {today.String()}, "end": {today.AddDays(30).String()}, "payee_kind": {"third_party"},
+		"payee_name": {"Immo Gent"}, "payee_iban": {"BE00 1234"}, "motivation": {"Garantie locative"}, "action": {"submit"}})
+	worker.expect(http.StatusUnprocessableEntity, `id="f-payee_iban-error"`, `value="Immo Gent"`, `value="1.200"`)
+	key = regexp.MustCompile(`name="idempotency_key" value="([0-9a-f]+)"`).FindStringSubmatch(worker.body)[1]
+	worker.post(aidePath+"/proposals/new", url.Values{"idempotency_key": {key}, "resource_rows": {"0"}, "member_rows": {"0"},
+		"outcome": {"granted"}, "legal_basis": {"Articles 1er et 57 de la loi organique"}, "one_off_cents": {"1.200"},
+		"periodicity": {"once"}, "start": {today.String()}, "end": {today.AddDays(30).String()}, "payee_kind": {"third_party"},
+		"payee_name": {"Immo Gent"}, "payee_iban": {"BE68 5390 0754 7034"}, "motivation": {"Garantie locative"}, "action": {"submit"}})
+	worker.expect(http.StatusOK, "La proposition a été soumise au chef du service social.", "1.200,00 €", "Immo Gent (BE68539007547034)")
 }
