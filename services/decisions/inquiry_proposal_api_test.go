@@ -389,3 +389,74 @@ func TestProposalOnWithdrawnRequest(t *testing.T) {
 		t.Errorf("no purpose: %d", st)
 	}
 }
+
+// validatedProposal runs a RIS request of a new file through its complete inquiry to a validated proposal of
+// domain.md's worked example; it returns the proposal's id.
+func validatedProposal(t *testing.T, e *env, w, head user, number string) string {
+	t.Helper()
+	p, f := e.openFile(w.tenant, w.id, number)
+	today := civil.Today()
+	_, req, _, _ := e.call(w, "POST", "/v1/requests", map[string]any{"person_id": p, "file_id": f, "kind": "ris", "channel": "written",
+		"received_on": today.String()})
+	rid := req["id"].(string)
+	if st, _, raw, _ := e.call(w, "PUT", "/v1/requests/"+rid+"/inquiry", map[string]any{"conditions": allMet("ris"),
+		"resources": []map[string]any{{"kind": "replacement_income", "period": "yearly", "amount": 360000, "whose": "applicant"}}}, `If-Match: "0"`); st != 200 {
+		t.Fatalf("inquiry %d %s", st, raw)
+	}
+	st, b, raw, h := e.call(w, "POST", "/v1/requests/"+rid+"/proposals", map[string]any{"outcome": "granted", "legal_basis": "Art. 3 et 14 loi DIS",
+		"category": 1, "category_justification": "cohabite", "monthly_cents": 58905, "start": today.String(),
+		"review": today.AddYears(1).String(), "piis": true, "payee": map[string]any{"kind": "beneficiary"}, "motivation": "Conditions remplies."})
+	if st != 201 {
+		t.Fatalf("proposal %d %s", st, raw)
+	}
+	pid := b["id"].(string)
+	_, _, _, h = e.call(w, "POST", "/v1/proposals/"+pid+"/submission", nil, "If-Match: "+h.Get("Etag"))
+	if st, _, raw, _ := e.call(head, "POST", "/v1/proposals/"+pid+"/validation", nil, "If-Match: "+h.Get("Etag")); st != 200 {
+		t.Fatalf("validation %d %s", st, raw)
+	}
+	return pid
+}
+
+// TestValidatedProposalOnAnAgenda: the committee secretary puts a validated proposal on a session's agenda through
+// the session API (AgendaProposal's terms pass the committee's checks, Scheduled marks it); it is then offered to
+// no other session, and taken off the agenda it is validated again.
+func TestValidatedProposalOnAnAgenda(t *testing.T) {
+	e := newEnv(t)
+	w := user{"gent", uuid.NewString(), "social_worker"}
+	head := user{"gent", uuid.NewString(), "social_service_head"}
+	sec := user{"gent", uuid.NewString(), "committee_secretary"}
+	pid := validatedProposal(t, e, w, head, "2026/000021")
+	members := []map[string]any{{"user_id": sec.id, "role": "secretary", "name": "Sec"}, {"user_id": uuid.NewString(), "role": "president", "name": "Pres"}}
+	for i := range 3 {
+		members = append(members, map[string]any{"user_id": uuid.NewString(), "role": "member", "name": fmt.Sprint("M", i)})
+	}
+	plan := func() (string, string) {
+		st, s, raw, h := e.call(sec, "POST", "/v1/sessions", map[string]any{"date": civil.Today().AddDays(20).String(), "time": "14:00",
+			"place": "Salle du conseil", "members": members})
+		if st != 201 {
+			t.Fatalf("plan %d %s", st, raw)
+		}
+		return s["id"].(string), h.Get("Etag")
+	}
+	s1, v1 := plan()
+	s2, v2 := plan()
+	st, _, raw, h := e.call(sec, "POST", "/v1/sessions/"+s1+"/items", map[string]any{"kind": "proposal", "ref": pid}, "If-Match: "+v1)
+	if st != 200 {
+		t.Fatalf("add item %d %s", st, raw)
+	}
+	_, p, _, _ := e.call(head, "GET", "/v1/proposals/"+pid, nil, purpose)
+	if p["status"] != "on_agenda" || p["session_id"] != s1 {
+		t.Fatalf("proposal after scheduling: %v %v", p["status"], p["session_id"])
+	}
+	if st, _, _, _ := e.call(sec, "POST", "/v1/sessions/"+s2+"/items", map[string]any{"kind": "proposal", "ref": pid}, "If-Match: "+v2); st < 400 {
+		t.Errorf("on two agendas: %d", st)
+	}
+	st, _, raw, _ = e.call(sec, "DELETE", "/v1/sessions/"+s1+"/items/"+pid, nil, "If-Match: "+h.Get("Etag"))
+	if st >= 300 {
+		t.Fatalf("remove item %d %s", st, raw)
+	}
+	_, p, _, _ = e.call(head, "GET", "/v1/proposals/"+pid, nil, purpose)
+	if p["status"] != "validated" || p["session_id"] != nil {
+		t.Errorf("proposal after removal: %v %v", p["status"], p["session_id"])
+	}
+}
