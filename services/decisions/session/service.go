@@ -149,9 +149,6 @@ type Member struct {
 
 // Plan plans a session; a date in the past is refused.
 func (s *Service) Plan(ctx context.Context, a kit.Actor, in PlanInput) (Record, error) {
-	if !in.Date.IsZero() && in.Date.Before(civil.Of(s.now())) {
-		return Record{}, problem.Invalid(problem.Field("date", "session.date_past"))
-	}
 	rules, err := s.Rules.Rules(ctx, a.Tenant)
 	if err != nil {
 		return Record{}, err
@@ -160,6 +157,9 @@ func (s *Service) Plan(ctx context.Context, a kit.Actor, in PlanInput) (Record, 
 	ms := make([]committee.Member, 0, len(in.Members))
 	names := map[string]string{}
 	var fs problem.Fields
+	if !in.Date.IsZero() && in.Date.Before(civil.Of(s.now())) {
+		fs.Add("date", "session.date_past")
+	}
 	for i, m := range in.Members {
 		ms = append(ms, committee.Member{UserID: m.UserID, Role: m.Role})
 		if m.UserID != "" && !kit.IsUUID(m.UserID) {
@@ -252,27 +252,27 @@ func (s *Service) List(ctx context.Context, a kit.Actor, mine bool, purpose stri
 // concurrent write) and saves it with fn's events; a refusal of the rules is a 409 problem.
 func (s *Service) change(ctx context.Context, a kit.Actor, id string, version int64,
 	fn func(*committee.Session, *Doc) ([]events.Event, error)) (Record, error) {
-	if _, _, err := s.load(ctx, a, id); err != nil {
-		return Record{}, err
-	}
-	var out Doc
-	v, err := s.Repo.Update(ctx, a.Tenant, id, version, func(d *Doc) ([]events.Event, error) {
+	denied := false
+	rec, err := s.Repo.Update(ctx, a.Tenant, id, version, func(d *Doc) ([]events.Event, error) {
 		sess, err := committee.FromState(d.Session)
 		if err != nil {
 			return nil, err
+		}
+		if !committee.CanSeeItems(viewer(a), sess) {
+			denied = true
+			return nil, kit.ErrNotFound
 		}
 		evs, err := fn(sess, d)
 		if err != nil {
 			return nil, ruleError(err)
 		}
 		d.Session, d.UpdatedAt = sess.State(), s.now()
-		out = *d
 		return evs, nil
 	})
-	if err != nil {
-		return Record{}, err
+	if denied {
+		s.Audit.Record(ctx, a, kit.Entry{Action: "session.change", ResourceType: "session", ResourceID: id, Outcome: audit.OutcomeDenied})
 	}
-	return Record{ID: id, Tenant: a.Tenant, Version: v, State: out}, nil
+	return rec, err
 }
 
 // Convene records the convocation sent now; a late one needs urgent and a motivation.
@@ -498,10 +498,11 @@ func (s *Service) Outcome(ctx context.Context, a kit.Actor, id, ref string, in O
 		return rec, err
 	}
 	s.Audit.Record(ctx, a, kit.Entry{Action: "session.outcome", ResourceType: "session", ResourceID: id})
-	if err := s.handOver(ctx, a.Tenant, id); err != nil {
+	rec, err = s.handOver(ctx, rec)
+	if err != nil {
 		s.logger().WarnContext(ctx, "outcome not handed over yet", "session_id", id, "error", err.Error())
 	}
-	return s.Repo.Load(ctx, a.Tenant, id)
+	return rec, nil
 }
 
 // Close records the closing by the session's secretary: items left without outcome are postponed; the event
@@ -533,7 +534,11 @@ func (s *Service) Close(ctx context.Context, a kit.Actor, id string, version int
 				d.PendingOutcomes = append(d.PendingOutcomes, it.Ref)
 			}
 		}
-		ev, err := events.New(TypeClosed, EventSource, a.Tenant, id, httpkit.RequestID(ctx), p)
+		rid := httpkit.RequestID(ctx)
+		if rid == "" {
+			rid = uuid.NewString()
+		}
+		ev, err := events.New(TypeClosed, EventSource, a.Tenant, id, rid, p)
 		if err != nil {
 			return nil, err
 		}
@@ -543,10 +548,11 @@ func (s *Service) Close(ctx context.Context, a kit.Actor, id string, version int
 		return rec, err
 	}
 	s.Audit.Record(ctx, a, kit.Entry{Action: "session.close", ResourceType: "session", ResourceID: id})
-	if err := s.settle(ctx, a.Tenant, id); err != nil {
+	rec, err = s.settle(ctx, rec)
+	if err != nil {
 		s.logger().WarnContext(ctx, "closed session not settled yet", "session_id", id, "error", err.Error())
 	}
-	return s.Repo.Load(ctx, a.Tenant, id)
+	return rec, nil
 }
 
 // ApproveMinutes records the president's sign-off of the minutes.
@@ -561,60 +567,64 @@ func (s *Service) ApproveMinutes(ctx context.Context, a kit.Actor, id string, ve
 	return rec, err
 }
 
-// settle hands over the pending outcomes of a session and, once it is closed, applies it to the urgent
-// decisions awaiting ratification.
-func (s *Service) settle(ctx context.Context, tenant, id string) error {
-	if err := s.handOver(ctx, tenant, id); err != nil {
-		return err
-	}
-	rec, err := s.Repo.Load(ctx, tenant, id)
+// settle hands over the pending outcomes of the session rec and, once it is closed, applies it to the urgent
+// decisions awaiting ratification; it returns the session as it then is (rec when nothing could be done).
+func (s *Service) settle(ctx context.Context, rec Record) (Record, error) {
+	rec, err := s.handOver(ctx, rec)
 	if err != nil {
-		return err
+		return rec, err
 	}
 	st := rec.State.Session.Status
 	if rec.State.UrgentApplied || (st != committee.Closed && st != committee.MinutesApproved) || s.Ratifications == nil {
-		return nil
+		return rec, nil
 	}
 	sess, err := committee.FromState(rec.State.Session)
 	if err != nil {
-		return err
+		return rec, err
 	}
 	if err := s.Ratifications.ApplySession(ctx, sess); err != nil {
-		return err
+		return rec, err
 	}
-	_, err = s.Repo.Update(ctx, tenant, id, 0, func(d *Doc) ([]events.Event, error) {
+	next, err := s.Repo.Update(ctx, rec.Tenant, rec.ID, 0, func(d *Doc) ([]events.Event, error) {
 		d.UrgentApplied = true
 		return nil, nil
 	})
-	return err
+	if err != nil {
+		return rec, err
+	}
+	return next, nil
 }
 
-// handOver records the decisions of the session's pending outcomes, one at a time, and removes each ref from
-// pending_outcomes once done. Without the services it needs (not wired), the refs stay pending.
-func (s *Service) handOver(ctx context.Context, tenant, id string) error {
-	rec, err := s.Repo.Load(ctx, tenant, id)
-	if err != nil {
-		return err
-	}
+// handOver records the decisions of the pending outcomes of the session rec, one at a time, and removes each
+// ref from pending_outcomes once done (one update for all those done). Without the services it needs (not
+// wired), the refs stay pending. It returns the session as it then is.
+func (s *Service) handOver(ctx context.Context, rec Record) (Record, error) {
 	var errs []error
+	var done []string
 	for _, ref := range rec.State.PendingOutcomes {
 		it, ok := itemOf(rec.State.Session, ref)
 		if !ok {
 			errs = append(errs, fmt.Errorf("pending ref not on the agenda"))
 			continue
 		}
-		if err := s.handOne(ctx, tenant, id, rec.State.Session.Date, it); err != nil {
+		if err := s.handOne(ctx, rec.Tenant, rec.ID, rec.State.Session.Date, it); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		if _, err := s.Repo.Update(ctx, tenant, id, 0, func(d *Doc) ([]events.Event, error) {
-			d.PendingOutcomes = slices.DeleteFunc(d.PendingOutcomes, func(r string) bool { return r == ref })
+		done = append(done, ref)
+	}
+	if len(done) > 0 {
+		next, err := s.Repo.Update(ctx, rec.Tenant, rec.ID, 0, func(d *Doc) ([]events.Event, error) {
+			d.PendingOutcomes = slices.DeleteFunc(d.PendingOutcomes, func(r string) bool { return slices.Contains(done, r) })
 			return nil, nil
-		}); err != nil {
+		})
+		if err != nil {
 			errs = append(errs, err)
+		} else {
+			rec = next
 		}
 	}
-	return errors.Join(errs...)
+	return rec, errors.Join(errs...)
 }
 
 // ErrNotWired: a pending outcome waits for a service not wired into this process.
@@ -666,7 +676,7 @@ func (s *Service) Housekeep(ctx context.Context) {
 		return
 	}
 	for _, r := range recs {
-		if err := s.settle(ctx, r.Tenant, r.ID); err != nil && !errors.Is(err, ErrNotWired) && ctx.Err() == nil {
+		if _, err := s.settle(ctx, r); err != nil && !errors.Is(err, ErrNotWired) && ctx.Err() == nil {
 			s.logger().WarnContext(ctx, "session not settled", "session_id", r.ID, "error", err.Error())
 		}
 	}

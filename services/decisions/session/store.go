@@ -100,12 +100,14 @@ func (r *Repository) Load(ctx context.Context, tenant, id string) (Record, error
 }
 
 // Update changes a session read at version expected (0: whatever the version, the change retried on a
-// concurrent write).
-func (r *Repository) Update(ctx context.Context, tenant, id string, expected int64, fn func(*Doc) ([]events.Event, error)) (int64, error) {
+// concurrent write) and returns it as saved.
+func (r *Repository) Update(ctx context.Context, tenant, id string, expected int64, fn func(*Doc) ([]events.Event, error)) (Record, error) {
+	var saved Doc
 	wrapped := func(d *Doc) ([]events.Event, error) {
 		evs, err := fn(d)
 		if err == nil {
 			d.sync()
+			saved = *d
 		}
 		return evs, err
 	}
@@ -122,9 +124,12 @@ func (r *Repository) Update(ctx context.Context, tenant, id string, expected int
 		}
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		return 0, kit.ErrNotFound
+		return Record{}, kit.ErrNotFound
 	}
-	return v, err
+	if err != nil {
+		return Record{}, err
+	}
+	return Record{ID: id, Tenant: tenant, Version: v, State: saved}, nil
 }
 
 // Query narrows a list of sessions.
