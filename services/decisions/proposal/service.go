@@ -449,7 +449,13 @@ func (s *Service) AgendaProposal(ctx context.Context, tenant, proposalID string)
 
 // agenda is the proposal (id) as the agenda needs it; the motivation stays here (MotivationRef is the id).
 func (p Proposal) agenda(id string) committee.Proposal {
-	t := committee.Terms{MonthlyAmount: p.MonthlyCents, Start: p.Start, End: p.End, Review: p.Review, PIIS: p.PIIS, MotivationRef: id}
+	if p.Outcome == letter.Refused {
+		return committee.Proposal{Ref: id, PersonRef: p.PersonID, FileRef: p.FileID, Kind: p.Kind,
+			Terms:       committee.Terms{Refusal: true, Start: p.Start, MotivationRef: id},
+			ValidatedBy: p.ValidatedBy, ValidatedAt: p.ValidatedAt}
+	}
+	t := committee.Terms{MonthlyAmount: p.MonthlyCents, OneOffAmount: p.OneOffCents, Start: p.Start, End: p.End,
+		Review: p.Review, PIIS: p.PIIS, MotivationRef: id}
 	if p.Kind == legalclock.RIS || p.Kind == legalclock.ERIS {
 		t.Category = p.Category
 	}
