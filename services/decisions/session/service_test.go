@@ -142,7 +142,9 @@ func newFixture(tb testing.TB) *fixture {
 	f.svc = &Service{Repo: NewRepository(db, nil), Rules: NewRulesStore(db, st), Settings: st, Proj: projection.NewRepository(db),
 		Audit: au, Proposals: f.props, Outcomes: f.outcomes, Ratifications: f.urgent, Now: func() time.Time { return f.now }}
 	tenant := "t-" + uuid.NewString()[:8]
-	actor := func(role string) kit.Actor { return kit.Actor{UserID: uuid.NewString(), Tenant: tenant, Roles: []string{role}} }
+	actor := func(role string) kit.Actor {
+		return kit.Actor{UserID: uuid.NewString(), Tenant: tenant, Roles: []string{role}}
+	}
 	f.secretary, f.president = actor(committee.TokenCommitteeSecretary), actor(committee.TokenPresident)
 	for range 4 {
 		f.members = append(f.members, actor(committee.TokenCommitteeMember))
