@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/entraide/entraide/libs/civil"
+	"github.com/entraide/entraide/services/decisions"
 	"github.com/entraide/entraide/services/decisions/committee"
 	"github.com/entraide/entraide/services/decisions/decision"
 	"github.com/entraide/entraide/services/decisions/legalclock"
@@ -50,7 +52,21 @@ var (
 // recorded, then the same form sent again records nothing more; an after-decision form refuses a bad amount and
 // records a revision; finance lists the amounts without the motivation and cannot open the decision; a worker not
 // on the file gets 404.
-func TestEndToEndDecisionLetterAndNotification(t *testing.T) {
+// decisionScenario is a Dutch-speaking applicant's file with a RIS request the committee decided: the services,
+// the front end, the worker's browser and the paths of the pages.
+type decisionScenario struct {
+	hs                               *httptest.Server
+	dapp                             *decisions.App
+	worker                           *browser
+	personID, fileID, fileNumber     string
+	filePath, requestPath, requestID string
+	decisionID                       string
+	basis                            decision.Basis
+	today                            civil.Date
+}
+
+func newDecisionScenario(t *testing.T) *decisionScenario {
+	t.Helper()
 	cfg, bapp := startRegistryApp(t, 1<<20, nil)
 	dapp, durl := startDecisions(t, cfg.IdentityURL)
 	cfg.DecisionsURL = durl
@@ -100,21 +116,30 @@ func TestEndToEndDecisionLetterAndNotification(t *testing.T) {
 		Kind: legalclock.RIS, Outcome: letter.Granted, LegalBasis: "Artikelen 3 en 14 van de wet van 26 mei 2002.",
 		Category: ris.Cohabitant, CategoryJustification: "woont samen met haar zus", MonthlyCents: 58905, FirstMonthCents: 45000,
 		Start: today.AddDays(-10), Review: today.AddDays(300), Periodicity: letter.PaidMonthly, PIIS: true,
-		Payee:   decision.Payee{Kind: decision.PayeeBeneficiary},
-		Working: ris.Working{{Code: "ris_month", FR: "RIS mensuel", NL: "Maandelijks leefloon", Amount: 58905}},
+		Payee:      decision.Payee{Kind: decision.PayeeBeneficiary},
+		Working:    ris.Working{{Code: "ris_month", FR: "RIS mensuel", NL: "Maandelijks leefloon", Amount: 58905}},
 		Conditions: []letter.Condition{{Text: "Werkelijke verblijfplaats in België", Met: true}},
 		Motivation: "Onvoldoende bestaansmiddelen (vertrouwelijke motivering QWZ).", SocialWorkerName: "Amélie Assistante",
 		Requested: today.AddDays(-10)}
 	props.bases[b.ProposalID] = b
 	session := uuid.NewString()
 	it := committee.Item{Number: 1, Kind: committee.ItemProposal, Ref: b.ProposalID, Aid: legalclock.RIS,
-		Terms: committee.Terms{Category: 1, MonthlyAmount: 58905, Start: b.Start, Review: b.Review, PIIS: true, MotivationRef: "p"},
+		Terms:   committee.Terms{Category: 1, MonthlyAmount: 58905, Start: b.Start, Review: b.Review, PIIS: true, MotivationRef: "p"},
 		Outcome: committee.Approved}
 	if err := dapp.Decisions.ItemDecided(context.Background(), "demo", session, today.AddDays(-2), it); err != nil {
 		t.Fatal(err)
 	}
 	decisionID := decision.SessionDecisionID(session, b.ProposalID)
 
+	return &decisionScenario{hs: hs, dapp: dapp, worker: worker, personID: personID, fileID: fileID, fileNumber: fileNumber,
+		filePath: filePath, requestPath: requestPath, requestID: requestID, decisionID: decisionID, basis: b, today: today}
+}
+
+func TestEndToEndDecisionLetterAndNotification(t *testing.T) {
+	sc := newDecisionScenario(t)
+	hs, dapp, worker, today, b := sc.hs, sc.dapp, sc.worker, sc.today, sc.basis
+	fileNumber, requestPath, decisionID := sc.fileNumber, sc.requestPath, sc.decisionID
+	pw := identity.DemoPassword
 	// The request page links its decision.
 	worker.get("/lang/nl?return=" + requestPath)
 	worker.expect(http.StatusOK, "Beslissingen", "Toegekend")
