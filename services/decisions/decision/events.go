@@ -1,6 +1,8 @@
 package decision
 
 import (
+	"strings"
+
 	"github.com/entraide/entraide/libs/civil"
 	"github.com/entraide/entraide/services/decisions/legalclock"
 	"github.com/entraide/entraide/services/decisions/letter"
@@ -56,6 +58,9 @@ func adoptedPayload(id string, d Decision) AdoptedPayload {
 	}
 	if p.Payee.Kind == PayeeBeneficiary {
 		p.Payee.Name, p.Payee.IBAN = "", ""
+	} else {
+		// The IBAN as the payments read it: no spaces, upper case.
+		p.Payee.IBAN = strings.ToUpper(strings.ReplaceAll(p.Payee.IBAN, " ", ""))
 	}
 	return p
 }
