@@ -53,6 +53,8 @@ type App struct {
 	// Sessions and Urgent are the committee's sessions and the president's urgent decisions (slice B).
 	Sessions *session.Service
 	Urgent   *urgent.Service
+	// Board is the deadline board; other packages' clocks join it with Board.Add.
+	Board *board.Service
 
 	cfg    Config
 	logger *slog.Logger
@@ -137,11 +139,13 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 		Settings: app.Settings, Proj: app.Projection, Audit: auditor, Ratifications: app.Urgent, Logger: logger}
 	app.Sessions.Proposals = app.Proposals
 	app.wireDecisions(app.Proposals)
-	boardSvc := &board.Service{Requests: app.Requests}
+	app.Board = board.New(app.Requests, nil)
+	app.Board.Logger = logger
+	app.Projection.OnFile = app.Board.Directory.FileChanged
 
 	protect := endpoint.Chain(authn.Middleware(verifier), kit.AuditDenials(auditor), authz.Middleware(enforcer))
 	rt := httpkit.NewRouter()
-	routes := slices.Concat(app.Requests.KitRoutes(), boardSvc.KitRoutes(), app.Settings.KitRoutes(),
+	routes := slices.Concat(app.Requests.KitRoutes(), app.Board.KitRoutes(), app.Settings.KitRoutes(),
 		app.Sessions.KitRoutes(), app.Urgent.KitRoutes(), app.Decisions.KitRoutes(),
 		app.Inquiries.KitRoutes(), app.Proposals.KitRoutes(), app.RISTables.KitRoutes())
 	kit.Mount(rt, logger, protect, idemMW, slices.Concat(request.CreationRoutes, session.CreationRoutes, urgent.CreationRoutes, decision.CreationRoutes, proposal.CreationRoutes), routes)
@@ -178,7 +182,7 @@ func Routes() []string {
 // Serve serves the API on ln and runs the relay, the projection consumer and the purge of idempotency keys
 // until ctx ends, then shuts down gracefully.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	tasks := []httpkit.Task{httpkit.Every(time.Hour, a.purge), httpkit.Every(time.Minute, a.settleCommittee),
+	tasks := []httpkit.Task{httpkit.Every(time.Hour, a.purge), httpkit.Every(time.Hour, a.Board.Reconcile), httpkit.Every(time.Minute, a.settleCommittee),
 		httpkit.Every(time.Hour, a.Decisions.ReviewLoop(a.logger))}
 	if a.relay != nil {
 		tasks = append(tasks,

@@ -111,6 +111,10 @@ var ErrNotFound = errors.New("projection: not found")
 type Repository struct {
 	persons, files, teams *mongo.Collection
 	processed             *store.Processed
+	// OnFile, when set, is called with a file as stored after each change of it, within the event's handling: an
+	// error makes the event retried (the deadline board keeps its directory of open files with it; it must be
+	// idempotent).
+	OnFile func(ctx context.Context, f File) error
 }
 
 // NewRepository works on db.
@@ -330,7 +334,8 @@ func (r *Repository) handle(ctx context.Context, e events.Event) error {
 		if err := json.Unmarshal(e.Data, &p); err != nil || p.FileID == "" {
 			return events.Permanent(fmt.Errorf("projection: malformed %s", e.Type))
 		}
-		return apply(ctx, r.files, p.FileID, func(c *File) bool { return c.LastEventAt.After(e.Time) },
+		var stored *File
+		err := apply(ctx, r.files, p.FileID, func(c *File) bool { return c.LastEventAt.After(e.Time) },
 			func(cur *File, found bool) *File {
 				if found && cur.Tenant != e.Tenant {
 					return nil
@@ -351,8 +356,13 @@ func (r *Repository) handle(ctx context.Context, e events.Event) error {
 				case TypeFileClosed:
 					f.Open = false
 				}
+				stored = &f
 				return &f
 			})
+		if err != nil || stored == nil || r.OnFile == nil {
+			return err
+		}
+		return r.OnFile(ctx, *stored)
 	}
 }
 

@@ -51,6 +51,9 @@ func NewRepository(db *mongo.Database, onWrite func(collection, id string)) *Rep
 	return &Repository{requests: store.NewRepository[Request](db.Collection(CollRequests), onWrite), counters: db.Collection(CollCounters)}
 }
 
+// Database is the database the register is kept in (the board keeps its index beside it).
+func (r *Repository) Database() *mongo.Database { return r.requests.Collection().Database() }
+
 // NextSeq draws the next register number of tenant for year: one counter per tenant and year, incremented
 // under the document lock (FerretDB's $inc is read-modify-write).
 func (r *Repository) NextSeq(ctx context.Context, tenant string, year int) (int, error) {

@@ -48,6 +48,15 @@ type Service struct {
 	Audit    *kit.Auditor
 	// Now is the clock (tests fix it); nil is time.Now.
 	Now func() time.Time
+	// OnChange, when set, is called after each write of a request with its id (the deadline board keeps its
+	// index of open requests with it: board.RequestClocks.Sync). It must not fail the write: it handles its errors.
+	OnChange func(ctx context.Context, tenant, id string)
+}
+
+func (s *Service) changed(ctx context.Context, tenant, id string) {
+	if s.OnChange != nil {
+		s.OnChange(ctx, tenant, id)
+	}
 }
 
 func (s *Service) today() civil.Date {
@@ -120,6 +129,7 @@ func (s *Service) Register(ctx context.Context, a kit.Actor, in Input) (Record, 
 	if err := s.Repo.Insert(ctx, a.Tenant, id, q, ev); err != nil {
 		return Record{}, err
 	}
+	s.changed(ctx, a.Tenant, id)
 	s.Audit.Record(ctx, a, kit.Entry{Action: "request.register", ResourceType: "request", ResourceID: id, FileID: q.FileID})
 	return Record{ID: id, Tenant: a.Tenant, Version: 1, State: q}, nil
 }
@@ -223,6 +233,7 @@ func (s *Service) Withdraw(ctx context.Context, a kit.Actor, id string, version 
 	if err != nil {
 		return Record{}, err
 	}
+	s.changed(ctx, a.Tenant, id)
 	s.Audit.Record(ctx, a, kit.Entry{Action: "request.withdraw", ResourceType: "request", ResourceID: id, FileID: out.FileID})
 	return Record{ID: id, Tenant: a.Tenant, Version: v, State: out}, nil
 }
@@ -302,6 +313,7 @@ func (s *Service) Advance(ctx context.Context, tenant, id string, to Status) (Re
 		if err != nil {
 			return Record{}, err
 		}
+		s.changed(ctx, tenant, id)
 		return Record{ID: id, Tenant: tenant, Version: v, State: out}, nil
 	}
 }
@@ -324,6 +336,7 @@ func (s *Service) Back(ctx context.Context, tenant, id string) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
+	s.changed(ctx, tenant, id)
 	return Record{ID: id, Tenant: tenant, Version: v, State: out}, nil
 }
 
