@@ -95,6 +95,8 @@ type Login struct {
 	Password string
 	Role     Role
 	UserID   string
+	// Name is the user's display name (the decisions demo prints it in the committee's minutes).
+	Name string
 }
 
 // DemoOptions tune SeedDemo; zero values take the defaults.
@@ -115,6 +117,8 @@ var demoUsers = []struct {
 	{"assistant3", "Fatima El Amrani", RoleSocialWorker},
 	{"chef", "Charles Chef de service", RoleSocialServiceHead},
 	{"membre", "Marie Membre", RoleCommitteeMember},
+	{"membre2", "Jan Janssens", RoleCommitteeMember},
+	{"membre3", "Nadia Lambert", RoleCommitteeMember},
 	{"secretaire", "Sébastien Secrétaire", RoleCommitteeSecretary},
 	{"president", "Paul Président", RolePresident},
 	{"comptable", "Claire Comptable", RoleAccountant},
@@ -123,7 +127,8 @@ var demoUsers = []struct {
 }
 
 // SeedDemo makes the demo tenant ("demo", "CPAS de Démo", French) with one user per role (three social workers,
-// so the beneficiaries demo can spread files over them), and the platform admin, skipping whatever already exists (it is safe at every start). It returns every demo login. The
+// so the beneficiaries demo can spread files over them, and three committee members, so the decisions demo's
+// committee keeps its quorum with one member excused), and the platform admin, skipping whatever already exists (it is safe at every start). It returns every demo login. The
 // passwords are known to anyone who reads this code: for a local demo, never for real data.
 func SeedDemo(ctx context.Context, db *mongo.Database, opts DemoOptions, argon Argon2Params) ([]Login, error) {
 	if err := EnsureIndexes(ctx, db); err != nil {
@@ -182,7 +187,7 @@ func seedDemo(ctx context.Context, svc Service, opts DemoOptions) ([]Login, erro
 		if err != nil {
 			return nil, err
 		}
-		logins = append(logins, Login{Tenant: DemoTenantCode, Username: d.username, Password: opts.Password, Role: d.role, UserID: u.ID()})
+		logins = append(logins, Login{Tenant: DemoTenantCode, Username: d.username, Password: opts.Password, Role: d.role, UserID: u.ID(), Name: d.name})
 	}
 	return logins, nil
 }

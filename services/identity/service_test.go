@@ -340,14 +340,14 @@ func TestBootstrapAndSeedAreIdempotent(t *testing.T) {
 			t.Fatalf("second bootstrap: created=%v err=%v", created, err)
 		}
 		logins, err := SeedDemo(context.Background(), e.db, DemoOptions{}, cheapArgon)
-		if err != nil || len(logins) != 12 {
+		if err != nil || len(logins) != 14 {
 			t.Fatalf("seed: %d logins, %v", len(logins), err)
 		}
 	}
 	if n := e.count(CollUsers, bson.D{{Key: "tenant", Value: "platform"}, {Key: "username", Value: "root"}}); n != 1 {
 		t.Fatalf("%d root users", n)
 	}
-	if n := e.count(CollUsers, bson.D{{Key: "tenant", Value: "demo"}}); n != 11 {
+	if n := e.count(CollUsers, bson.D{{Key: "tenant", Value: "demo"}}); n != 13 {
 		t.Fatalf("%d demo users", n)
 	}
 	if n := e.count(CollTenants, bson.D{}); n != 1 {
