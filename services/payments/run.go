@@ -1,0 +1,214 @@
+// Package payments assembles the payments service (issue 5, core part): the projection of the beneficiary
+// registry (payees, files, teams), the schedules fed by the decisions' events, the payment runs and their pain.001
+// files, and the tenants' payment settings, on one router, with one outbox relay to cpas.payments.v1 (audit
+// records to cpas.audit.v1).
+package payments
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-kit/kit/endpoint"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/entraide/entraide/libs/audit"
+	"github.com/entraide/entraide/libs/authn"
+	"github.com/entraide/entraide/libs/authz"
+	"github.com/entraide/entraide/libs/events"
+	"github.com/entraide/entraide/libs/httpkit"
+	"github.com/entraide/entraide/libs/idempotency"
+	"github.com/entraide/entraide/libs/store"
+	"github.com/entraide/entraide/services/payments/internal/kit"
+	"github.com/entraide/entraide/services/payments/projection"
+	"github.com/entraide/entraide/services/payments/run"
+	"github.com/entraide/entraide/services/payments/schedule"
+	"github.com/entraide/entraide/services/payments/settings"
+)
+
+// CollIdempotency keeps the Idempotency-Key records.
+const CollIdempotency = "idempotency_keys"
+
+// App is the assembled service.
+type App struct {
+	Handler    http.Handler
+	Projection *projection.Repository
+	Settings   *settings.Store
+	Schedules  *schedule.Service
+	Runs       *run.Service
+
+	cfg    Config
+	logger *slog.Logger
+	client *mongo.Client
+	relay  *store.Relay
+	idem   *idempotency.Store
+}
+
+// NewApp connects to MongoDB and assembles the service.
+func NewApp(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	client, db, err := store.Connect(ctx, cfg.MongoURI, cfg.MongoDatabase)
+	if err != nil {
+		return nil, err
+	}
+	app, err := NewAppOnDB(ctx, cfg, logger, db, nil)
+	if err != nil {
+		_ = client.Disconnect(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	app.client = client
+	return app, nil
+}
+
+// NewAppOnDB assembles the service on an open database; keys verifies the tokens (nil: the identity JWKS).
+func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.Database, keys authn.KeySource) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	defaults, err := cfg.Defaults()
+	if err != nil {
+		return nil, err
+	}
+	reg := cfg.Registerer
+	if reg == nil {
+		reg = httpkit.NewRegistry()
+	}
+	if keys == nil {
+		keys = authn.NewJWKSource(cfg.JWKSURL(), authn.JWKSOptions{})
+	}
+	var relay atomic.Pointer[store.Relay]
+	onWrite := func(collection, id string) {
+		if r := relay.Load(); r != nil {
+			r.NotifyDocument(collection, id)
+		}
+	}
+	auditWriter := audit.NewWriter(db.Collection(audit.CollectionName), schedule.EventSource, onWrite)
+	if err := auditWriter.EnsureIndexes(ctx); err != nil {
+		return nil, err
+	}
+	enforcer, err := authz.NewEnforcer()
+	if err != nil {
+		return nil, err
+	}
+	verifier := authn.NewVerifier(keys, cfg.IdentityIssuer, Audience)
+	idem, err := idempotency.NewStore(ctx, db.Collection(CollIdempotency))
+	if err != nil {
+		return nil, err
+	}
+	idemMW := idempotency.Middleware(idem, authn.Principal(verifier), idempotency.WriteProblem)
+	for _, ensure := range []func(context.Context, *mongo.Database) error{projection.EnsureIndexes, schedule.EnsureIndexes, run.EnsureIndexes} {
+		if err := ensure(ctx, db); err != nil {
+			return nil, err
+		}
+	}
+	auditor := kit.NewAuditor(auditWriter, logger)
+	app := &App{cfg: cfg, logger: logger, idem: idem, Projection: projection.NewRepository(db), Settings: settings.NewStore(db, defaults)}
+	schedules := schedule.NewRepository(db, onWrite)
+	app.Schedules = &schedule.Service{Repo: schedules, Proj: app.Projection, Audit: auditor, Logger: logger, HorizonMonths: cfg.HorizonMonths,
+		Articles: func(ctx context.Context, tenant, kind string) (string, error) {
+			st, err := app.Settings.Get(ctx, tenant)
+			if err != nil {
+				return "", err
+			}
+			return st.State.Article(kind), nil
+		}}
+	app.Runs = run.NewService(db, onWrite, schedules, app.Projection, app.Settings, auditor)
+
+	protect := endpoint.Chain(authn.Middleware(verifier), kit.AuditDenials(auditor), authz.Middleware(enforcer))
+	rt := httpkit.NewRouter()
+	kit.Mount(rt, logger, protect, idemMW, run.CreationRoutes,
+		slices.Concat(app.Schedules.KitRoutes(), app.Runs.KitRoutes(logger), app.Settings.KitRoutes()))
+
+	if len(cfg.KafkaBrokers) > 0 {
+		r, err := store.NewRelay(store.RelayConfig{
+			Publisher:   events.NewPublisher(cfg.KafkaBrokers),
+			Collections: slices.Concat(schedule.Collections(db), run.Collections(db), []*mongo.Collection{db.Collection(audit.CollectionName)}),
+			TopicFor:    audit.TopicRouter(events.TopicPayments),
+			Logger:      logger,
+			Registerer:  reg,
+		})
+		if err != nil {
+			return nil, err
+		}
+		app.relay = r
+		relay.Store(r)
+	} else {
+		logger.Warn("KAFKA_BROKERS is empty: payments events stay in the outbox and no decision or registry event is consumed")
+	}
+	httpkit.Ops(rt, "payments", reg, httpkit.Check{Name: "mongo", Fn: func(ctx context.Context) error {
+		return db.Client().Ping(ctx, nil)
+	}})
+	app.Handler = httpkit.APIStack("payments", rt, logger, reg, httpkit.DefaultMaxBody)
+	return app, nil
+}
+
+// Routes are the API routes (the ops endpoints aside).
+func Routes() []string {
+	return slices.Concat(schedule.Routes(), run.Routes(), settings.Routes())
+}
+
+// Serve serves the API on ln and runs the relay, the consumers (decisions, registry), the schedules' monthly
+// planning, the runs' housekeeping and the purge of idempotency keys until ctx ends, then shuts down gracefully.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	tasks := []httpkit.Task{httpkit.Every(time.Hour, a.purge), httpkit.Every(time.Hour, a.Schedules.ReconcileAll),
+		httpkit.Every(5*time.Minute, a.Runs.Housekeep)}
+	if a.relay != nil {
+		tasks = append(tasks,
+			func(ctx context.Context) error { a.ensureTopics(ctx); return a.relay.Run(ctx) },
+			func(ctx context.Context) error {
+				a.ensureTopics(ctx)
+				return projection.Consumer{Repo: a.Projection, Brokers: a.cfg.KafkaBrokers, Logger: a.logger}.Run(ctx)
+			},
+			func(ctx context.Context) error {
+				a.ensureTopics(ctx)
+				return schedule.Consumer{Service: a.Schedules, Brokers: a.cfg.KafkaBrokers, Logger: a.logger}.Run(ctx)
+			})
+	}
+	return httpkit.ServeWith(ctx, ln, a.Handler, a.cfg.ShutdownGrace, a.logger, tasks...)
+}
+
+// ensureTopics creates the topics this service writes and reads, retrying while Kafka is unreachable.
+func (a *App) ensureTopics(ctx context.Context) {
+	specs := []events.TopicSpec{
+		{Name: events.TopicPayments, Partitions: 6, ReplicationFactor: a.cfg.KafkaReplicationFactor},
+		{Name: events.TopicAudit, Partitions: 6, ReplicationFactor: a.cfg.KafkaReplicationFactor},
+		{Name: events.TopicDecisions, Partitions: 6, ReplicationFactor: a.cfg.KafkaReplicationFactor},
+		{Name: events.TopicBeneficiaries, Partitions: 6, ReplicationFactor: a.cfg.KafkaReplicationFactor},
+	}
+	events.EnsureTopicsRetrying(ctx, a.cfg.KafkaBrokers, a.logger, specs...)
+}
+
+// purge drops the expired idempotency keys (hourly).
+func (a *App) purge(ctx context.Context) {
+	if _, err := a.idem.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
+		a.logger.Warn("purge of idempotency keys failed", "error", err.Error())
+	}
+}
+
+// Close disconnects from MongoDB (when NewApp connected).
+func (a *App) Close(ctx context.Context) error {
+	if a.client == nil {
+		return nil
+	}
+	return a.client.Disconnect(ctx)
+}
+
+// Run is the entry point for cmd/payments and the all-in-one process.
+func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
+	app, err := NewApp(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = app.Close(context.WithoutCancel(ctx)) }()
+	ln, err := httpkit.ListenerOr(cfg.Listener, cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	return app.Serve(ctx, ln)
+}

@@ -1,0 +1,263 @@
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/entraide/entraide/libs/civil"
+	"github.com/entraide/entraide/libs/store"
+)
+
+// Collections of this package: schedules carry an outbox; instalments are the payments to make, one document
+// each (a run of 100,000 payments never sits in one document).
+const (
+	CollSchedules   = "schedules"
+	CollInstalments = "instalments"
+	CollProcessed   = "schedule_processed"
+)
+
+// Collections returns the collections whose outboxes the relay publishes.
+func Collections(db *mongo.Database) []*mongo.Collection {
+	return []*mongo.Collection{db.Collection(CollSchedules)}
+}
+
+// EnsureIndexes creates the package's indexes, tenant first: the due list (status, due date), a decision's and a
+// file's instalments, a run's payments, and the EndToEndId a statement line carries back (current and earlier
+// attempts), for the reconciliation.
+func EnsureIndexes(ctx context.Context, db *mongo.Database) error {
+	if err := store.EnsureIndexes(ctx, db.Collection(CollSchedules),
+		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "status", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "file_id", Value: 1}}}); err != nil {
+		return err
+	}
+	return store.EnsureIndexes(ctx, db.Collection(CollInstalments),
+		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "status", Value: 1}, {Key: "due_on", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "decision_id", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "file_id", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "run_id", Value: 1}, {Key: "end_to_end_id", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "end_to_end_id", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "attempts.end_to_end_id", Value: 1}}},
+	)
+}
+
+// Payee is who a payment goes to: the beneficiary (the registry's active account, read when the run is built)
+// or a third party named by the decision (landlord, supplier, hospital) with its own account and, when it asks
+// for one, its structured communication.
+type Payee struct {
+	Kind          string `bson:"kind" json:"kind"` // "beneficiary" or "third_party"
+	Name          string `bson:"name,omitempty" json:"name,omitempty"`
+	IBAN          string `bson:"iban,omitempty" json:"iban,omitempty"`
+	Communication string `bson:"communication,omitempty" json:"communication,omitempty"`
+}
+
+// Schedule is what a decision makes the CPAS owe (id = the decision's id).
+type Schedule struct {
+	PersonID      string       `bson:"person_id" json:"person_id"`
+	FileID        string       `bson:"file_id" json:"file_id"`
+	Kind          string       `bson:"kind" json:"kind"`
+	Subtype       string       `bson:"subtype,omitempty" json:"subtype,omitempty"`
+	BudgetArticle string       `bson:"budget_article" json:"budget_article"`
+	Payee         Payee        `bson:"payee" json:"payee"`
+	Terms         Terms        `bson:"terms" json:"terms"`
+	Status        string       `bson:"status" json:"status"` // active, ended, refused
+	Receivables   []Receivable `bson:"receivables,omitempty" json:"receivables,omitempty"`
+	// Applied are the ids of the decision events applied to the terms (a redelivered one changes nothing).
+	Applied   []string  `bson:"applied" json:"-"`
+	CreatedAt time.Time `bson:"created_at" json:"created_at"`
+}
+
+// Creditor is the payee as written in the file: name and IBAN, fixed when the run is built.
+type Creditor struct {
+	Name          string `bson:"name" json:"name"`
+	IBAN          string `bson:"iban" json:"iban"`
+	Communication string `bson:"communication,omitempty" json:"communication,omitempty"`
+}
+
+// Attempt is one run a payment went into, with the EndToEndId it had there (never reused: a payment held back
+// or whose run was cancelled gets a new one in its next run), so that a statement line naming an old EndToEndId
+// still finds its payment.
+type Attempt struct {
+	RunID      string    `bson:"run_id" json:"run_id"`
+	EndToEndID string    `bson:"end_to_end_id" json:"end_to_end_id"`
+	At         time.Time `bson:"at" json:"at"`
+}
+
+// Instalment is one payment the CPAS owes.
+type Instalment struct {
+	DecisionID    string     `bson:"decision_id" json:"decision_id"`
+	PersonID      string     `bson:"person_id" json:"person_id"`
+	FileID        string     `bson:"file_id" json:"file_id"`
+	Kind          string     `bson:"kind" json:"kind"`
+	BudgetArticle string     `bson:"budget_article" json:"budget_article"`
+	Label         string     `bson:"label" json:"label"`
+	Parts         []Part     `bson:"parts" json:"parts"`
+	AmountCents   int64      `bson:"amount_cents" json:"amount_cents"`
+	DueOn         civil.Date `bson:"due_on" json:"due_on"`
+	Status        string     `bson:"status" json:"status"`
+	Payee         Payee      `bson:"payee" json:"payee"`
+	// Reference is the remittance text when the payee asks for no structured communication.
+	Reference  string    `bson:"reference" json:"reference"`
+	RunID      string    `bson:"run_id,omitempty" json:"run_id,omitempty"`
+	EndToEndID string    `bson:"end_to_end_id,omitempty" json:"end_to_end_id,omitempty"`
+	Creditor   *Creditor `bson:"creditor,omitempty" json:"creditor,omitempty"`
+	Attempts   []Attempt `bson:"attempts,omitempty" json:"attempts,omitempty"`
+	HoldReason string    `bson:"hold_reason,omitempty" json:"hold_reason,omitempty"`
+	CreatedAt  time.Time `bson:"created_at" json:"created_at"`
+}
+
+// Repository keeps schedules and instalments.
+type Repository struct {
+	Schedules   *store.Repository[Schedule]
+	Instalments *store.Repository[Instalment]
+	processed   *store.Processed
+}
+
+// NewRepository works on db; onWrite wakes the relay.
+func NewRepository(db *mongo.Database, onWrite func(collection, id string)) *Repository {
+	return &Repository{Schedules: store.NewRepository[Schedule](db.Collection(CollSchedules), onWrite),
+		Instalments: store.NewRepository[Instalment](db.Collection(CollInstalments), nil),
+		processed:   store.NewProcessed(db.Collection(CollProcessed))}
+}
+
+// ErrMoved is a conditional change of an instalment that found it no longer in the expected status.
+var ErrMoved = errors.New("schedule: instalment moved on")
+
+// Transition changes an instalment of tenant from status from (and, when run is set, in that run) with set, under
+// the document lock; ErrMoved when it is no longer there.
+func (r *Repository) Transition(ctx context.Context, tenant, id, from, run string, set bson.D, push ...bson.E) error {
+	coll := r.Instalments.Collection()
+	filter := bson.D{{Key: "_id", Value: id}, {Key: "tenant", Value: tenant}, {Key: "status", Value: from}}
+	if run != "" {
+		filter = append(filter, bson.E{Key: "run_id", Value: run})
+	}
+	update := bson.D{{Key: "$set", Value: set}, {Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}}
+	if len(push) > 0 {
+		update = append(update, bson.E{Key: "$push", Value: bson.D(push)})
+	}
+	unlock := store.LockDocument(coll, id)
+	res, err := coll.UpdateOne(ctx, filter, update)
+	unlock()
+	if err != nil {
+		return fmt.Errorf("schedule: update instalment: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return ErrMoved
+	}
+	return nil
+}
+
+// Unset removes fields of an instalment of tenant in status from, under the document lock.
+func (r *Repository) Unset(ctx context.Context, tenant, id, from string, fields ...string) error {
+	coll := r.Instalments.Collection()
+	u := bson.D{}
+	for _, f := range fields {
+		u = append(u, bson.E{Key: f, Value: ""})
+	}
+	unlock := store.LockDocument(coll, id)
+	defer unlock()
+	_, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "tenant", Value: tenant}, {Key: "status", Value: from}},
+		bson.D{{Key: "$unset", Value: u}})
+	return err
+}
+
+// InstalmentsOf lists the instalments of a decision.
+func (r *Repository) InstalmentsOf(ctx context.Context, tenant, decisionID string) ([]store.Versioned[Instalment], error) {
+	return r.Instalments.Find(ctx, tenant, bson.D{{Key: "decision_id", Value: decisionID}},
+		options.Find().SetSort(bson.D{{Key: "due_on", Value: 1}, {Key: "_id", Value: 1}}))
+}
+
+// Query narrows the instalments.
+type Query struct {
+	Status   string
+	Kinds    []string
+	Articles []string
+	DueBy    civil.Date
+	FileID   string
+	RunID    string
+	Skip     int64
+	Limit    int64
+}
+
+func (q Query) filter() bson.D {
+	f := bson.D{}
+	if q.Status != "" {
+		f = append(f, bson.E{Key: "status", Value: q.Status})
+	}
+	if len(q.Kinds) > 0 {
+		f = append(f, bson.E{Key: "kind", Value: bson.D{{Key: "$in", Value: q.Kinds}}})
+	}
+	if len(q.Articles) > 0 {
+		f = append(f, bson.E{Key: "budget_article", Value: bson.D{{Key: "$in", Value: q.Articles}}})
+	}
+	if !q.DueBy.IsZero() {
+		f = append(f, bson.E{Key: "due_on", Value: bson.D{{Key: "$lte", Value: q.DueBy}}})
+	}
+	if q.FileID != "" {
+		f = append(f, bson.E{Key: "file_id", Value: q.FileID})
+	}
+	if q.RunID != "" {
+		f = append(f, bson.E{Key: "run_id", Value: q.RunID})
+	}
+	return f
+}
+
+// Find lists a page of the tenant's instalments matching q, by due date.
+func (r *Repository) Find(ctx context.Context, tenant string, q Query) ([]store.Versioned[Instalment], error) {
+	opts := options.Find().SetSort(bson.D{{Key: "due_on", Value: 1}, {Key: "_id", Value: 1}})
+	if q.Skip > 0 {
+		opts.SetSkip(q.Skip)
+	}
+	if q.Limit > 0 {
+		opts.SetLimit(q.Limit)
+	}
+	return r.Instalments.Find(ctx, tenant, q.filter(), opts)
+}
+
+// Totals counts the tenant's instalments matching q and sums their amounts.
+func (r *Repository) Totals(ctx context.Context, tenant string, q Query) (count int64, cents int64, err error) {
+	filter, err := store.TenantFilter(tenant, q.filter())
+	if err != nil {
+		return 0, 0, err
+	}
+	cur, err := r.Instalments.Collection().Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "amount_cents", Value: 1}}))
+	if err != nil {
+		return 0, 0, fmt.Errorf("schedule: totals: %w", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		v, _ := cur.Current.Lookup("amount_cents").AsInt64OK()
+		count++
+		cents += v
+	}
+	return count, cents, cur.Err()
+}
+
+// Each calls fn for every instalment of tenant matching q, in due date and id order, reading in batches (a run
+// of 100,000 payments is never held in memory).
+func (r *Repository) Each(ctx context.Context, tenant string, q Query, sort bson.D, fn func(store.Versioned[Instalment]) error) error {
+	filter, err := store.TenantFilter(tenant, q.filter())
+	if err != nil {
+		return err
+	}
+	cur, err := r.Instalments.Collection().Find(ctx, filter, options.Find().SetSort(sort).SetBatchSize(1000))
+	if err != nil {
+		return fmt.Errorf("schedule: scan instalments: %w", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		v, err := store.Decode[Instalment](cur.Current, tenant)
+		if err != nil {
+			return err
+		}
+		if err := fn(v); err != nil {
+			return err
+		}
+	}
+	return cur.Err()
+}
