@@ -1,7 +1,9 @@
 // Package allinone is the embedded default that `make run` starts: FerretDB (SQLite files under the data dir) and
 // kfake (Kafka log under the data dir) inside the process, the project's topics created, then every service and the
 // web front end, each on its own port as in production. On every start it makes sure the demo tenant exists (one
-// user per role) and prints the demo logins; all data survives a restart; cancelling the context (Ctrl-C) stops
+// user per role) and prints the demo logins, fills the registry with fictional beneficiaries and, in the background
+// once they reached the decisions service, the decisions demo (requests at every stage, committee sessions) — each
+// demo once; all data survives a restart; cancelling the context (Ctrl-C) stops
 // the services first, then flushes Kafka's state and closes the database.
 package allinone
 
@@ -15,13 +17,20 @@ import (
 	"sync"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+	mongodriver "go.mongodb.org/mongo-driver/v2/mongo"
+
 	"github.com/entraide/entraide/libs/config"
 	"github.com/entraide/entraide/libs/embedded"
 	"github.com/entraide/entraide/libs/events"
+	"github.com/entraide/entraide/libs/httpkit"
 	"github.com/entraide/entraide/libs/store"
 	"github.com/entraide/entraide/services/beneficiaries"
 	"github.com/entraide/entraide/services/beneficiaries/demo"
+	"github.com/entraide/entraide/services/beneficiaries/file"
+	"github.com/entraide/entraide/services/beneficiaries/person"
 	"github.com/entraide/entraide/services/decisions"
+	decdemo "github.com/entraide/entraide/services/decisions/demo"
 	"github.com/entraide/entraide/services/identity"
 	"github.com/entraide/entraide/services/web/web"
 )
@@ -50,6 +59,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Started is called once every service accepts requests, with their addresses and the demo logins.
 	Started func(Started)
+	// DecisionsDemo, when set, is called once the background step that seeds the decisions demo ended (nil: seeded
+	// now or before; else why not).
+	DecisionsDemo func(error)
+	// DemoWait bounds the wait of that step for the registry's demo files in the decisions projection [3m].
+	DemoWait time.Duration
 }
 
 // Started tells where the running all-in-one answers.
@@ -162,12 +176,13 @@ func Run(ctx context.Context, opts Options) error {
 
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
+	decLog := logger.With("service", "decisions")
 	var wg sync.WaitGroup
 	errc := make(chan error, 4)
 	for name, run := range map[string]func() error{
 		"identity":      func() error { return identity.Run(ctx, idCfg, logger.With("service", "identity")) },
 		"beneficiaries": func() error { return beneficiaries.Run(ctx, benCfg, logger.With("service", "beneficiaries")) },
-		"decisions":     func() error { return decisions.Run(ctx, decCfg, logger.With("service", "decisions")) },
+		"decisions":     func() error { return runDecisions(ctx, decCfg, benCfg, logins, opts, decLog) },
 		"web":           func() error { return web.Run(ctx, webCfg, logger.With("service", "web")) },
 	} {
 		wg.Go(func() {
@@ -230,6 +245,132 @@ func seedDemo(ctx context.Context, cfg identity.Config, benCfg beneficiaries.Con
 			"notes", res.Notes, "documents", res.Documents)
 	}
 	return logins, nil
+}
+
+// runDecisions runs the decisions service as decisions.Run does and, with the demo, seeds the decisions demo in
+// the background once the registry's demo files reached its projection (they come over Kafka after the start).
+func runDecisions(ctx context.Context, cfg decisions.Config, benCfg beneficiaries.Config, logins []identity.Login, opts Options, logger *slog.Logger) error {
+	app, err := decisions.NewApp(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = app.Close(context.WithoutCancel(ctx)) }()
+	ln, err := httpkit.ListenerOr(cfg.Listener, cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	seedCtx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	if opts.SeedDemo {
+		wg.Go(func() {
+			err := seedDecisions(seedCtx, cfg, benCfg, logins, opts.DemoWait, logger)
+			if err != nil && seedCtx.Err() == nil {
+				logger.Error("decisions demo not seeded", "error", err.Error())
+			}
+			if opts.DecisionsDemo != nil {
+				opts.DecisionsDemo(err)
+			}
+		})
+	}
+	err = app.Serve(ctx, ln)
+	cancel()
+	wg.Wait()
+	return err
+}
+
+// demoStaff picks the decisions demo's staff from the identity demo's logins.
+func demoStaff(logins []identity.Login) decdemo.Staff {
+	st := decdemo.Staff{Tenant: identity.DemoTenantCode}
+	for _, l := range logins {
+		p := decdemo.Person{UserID: l.UserID, Name: l.Name}
+		switch {
+		case l.Tenant != identity.DemoTenantCode:
+		case l.Role == identity.RoleSocialWorker:
+			st.Workers = append(st.Workers, p)
+		case l.Role == identity.RoleSocialServiceHead:
+			st.Head = p
+		case l.Role == identity.RolePresident:
+			st.President = p
+		case l.Role == identity.RoleCommitteeSecretary:
+			st.Secretary = p
+		case l.Role == identity.RoleCommitteeMember:
+			st.Members = append(st.Members, p)
+		}
+	}
+	return st
+}
+
+// seedDecisions seeds the decisions demo unless it was seeded before: it waits (at most wait) until the decisions
+// projection holds the demo tenant's files and persons as the registry has them, then seeds through the service
+// layer.
+func seedDecisions(ctx context.Context, cfg decisions.Config, benCfg beneficiaries.Config, logins []identity.Login, wait time.Duration, logger *slog.Logger) error {
+	client, db, err := store.Connect(ctx, cfg.MongoURI, cfg.MongoDatabase)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = client.Disconnect(context.WithoutCancel(ctx)) }()
+	tenant := identity.DemoTenantCode
+	if done, err := decdemo.Seeded(ctx, db, tenant); err != nil || done {
+		return err
+	}
+	benClient, benDB, err := store.Connect(ctx, benCfg.MongoURI, benCfg.MongoDatabase)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = benClient.Disconnect(context.WithoutCancel(ctx)) }()
+	if wait <= 0 {
+		wait = 3 * time.Minute
+	}
+	logger.Info("decisions demo: waiting for the registry's demo files in the projection", "tenant", tenant, "timeout", wait.String())
+	waitCtx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ready, err := projected(waitCtx, db, benDB, tenant)
+		if err != nil && waitCtx.Err() == nil {
+			return err
+		}
+		if ready {
+			break
+		}
+		select {
+		case <-waitCtx.Done():
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("allinone: the registry's demo files did not reach the decisions projection within %s", wait)
+		case <-tick.C:
+		}
+	}
+	res, err := decdemo.Seed(ctx, cfg, db, demoStaff(logins))
+	if err != nil {
+		return err
+	}
+	if res.Seeded {
+		logger.Info("decisions demo seeded", "tenant", tenant, "requests", res.Requests, "sessions", res.Sessions, "decisions", res.Decisions)
+	}
+	return nil
+}
+
+// projected tells whether the decisions projection holds as many of tenant's files and persons as the registry
+// (and at least one file).
+func projected(ctx context.Context, decDB, benDB *mongodriver.Database, tenant string) (bool, error) {
+	filter := bson.D{{Key: "tenant", Value: tenant}}
+	wantFiles, err := benDB.Collection(file.CollFiles).CountDocuments(ctx, filter)
+	if err != nil || wantFiles == 0 {
+		return false, err
+	}
+	wantPersons, err := benDB.Collection(person.CollPersons).CountDocuments(ctx, filter)
+	if err != nil {
+		return false, err
+	}
+	files, err := decdemo.ProjectedFiles(ctx, decDB, tenant)
+	if err != nil {
+		return false, err
+	}
+	persons, err := decdemo.ProjectedPersons(ctx, decDB, tenant)
+	return err == nil && files >= wantFiles && persons >= wantPersons, err
 }
 
 // loopback turns a wildcard listen address into one a client on this machine can dial.

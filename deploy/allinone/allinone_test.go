@@ -18,8 +18,9 @@ import (
 	"github.com/entraide/entraide/services/identity"
 )
 
-// start runs the all-in-one on free ports over dataDir and returns where it answers and how to stop it.
-func start(t *testing.T, dataDir string) (Started, func()) {
+// start runs the all-in-one on free ports over dataDir and returns where it answers and how to stop it; the
+// decisions demo step reports on demoDone.
+func start(t *testing.T, dataDir string, demoDone chan<- error) (Started, func()) {
 	t.Helper()
 	listen := func() net.Listener {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -38,6 +39,11 @@ func start(t *testing.T, dataDir string) (Started, func()) {
 		WebListener: listen(), IdentityListener: listen(), BeneficiariesListener: listen(), DecisionsListener: listen(),
 		Logger:  slog.New(slog.DiscardHandler),
 		Started: func(s Started) { started <- s },
+		DecisionsDemo: func(err error) {
+			if demoDone != nil {
+				demoDone <- err
+			}
+		},
 	}
 	go func() { done <- Run(ctx, opts) }()
 	select {
@@ -82,6 +88,69 @@ func postJSON(t *testing.T, url, token string, body any) (int, map[string]any) {
 	return res.StatusCode, out
 }
 
+func getJSON(t *testing.T, url, token string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("X-Purpose", "case_follow_up")
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out := map[string]any{}
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	return res.StatusCode, out
+}
+
+// awaitDemo waits for the decisions demo step to end.
+func awaitDemo(t *testing.T, done <-chan error) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("decisions demo: %v", err)
+		}
+	case <-time.After(4 * time.Minute):
+		t.Fatal("the decisions demo step did not end within 4 minutes")
+	}
+}
+
+// decisionsDemo reads, through the decisions API, the demo register's requests per status (as the head), the
+// sessions per status (as the secretary) and whether the head's board shows a late request.
+func decisionsDemo(t *testing.T, s Started, password string) (map[string]int, map[string]int, bool) {
+	t.Helper()
+	_, chef := login(t, s, identity.DemoTenantCode, "chef", password)
+	_, secretary := login(t, s, identity.DemoTenantCode, "secretaire", password)
+	status, body := getJSON(t, s.DecisionsURL+"/v1/requests?page_size=100", chef)
+	if status != 200 {
+		t.Fatalf("register: %d %v", status, body)
+	}
+	requests := map[string]int{}
+	for _, it := range body["items"].([]any) {
+		requests[it.(map[string]any)["status"].(string)]++
+	}
+	status, body = getJSON(t, s.DecisionsURL+"/v1/sessions", secretary)
+	if status != 200 {
+		t.Fatalf("sessions: %d %v", status, body)
+	}
+	sessions := map[string]int{}
+	for _, it := range body["items"].([]any) {
+		sessions[it.(map[string]any)["status"].(string)]++
+	}
+	status, body = getJSON(t, s.DecisionsURL+"/v1/board?page_size=200", chef)
+	if status != 200 {
+		t.Fatalf("board: %d %v", status, body)
+	}
+	late := false
+	for _, it := range body["items"].([]any) {
+		if due, _ := it.(map[string]any)["due"].(map[string]any); due["state"] == "late" {
+			late = true
+		}
+	}
+	return requests, sessions, late
+}
+
 func login(t *testing.T, s Started, tenant, username, password string) (int, string) {
 	t.Helper()
 	status, body := postJSON(t, s.IdentityURL+"/v1/auth/login", "", map[string]any{"tenant": tenant, "username": username, "password": password})
@@ -114,7 +183,8 @@ func demoPersons(t *testing.T, s Started, username, password string) map[string]
 // served, the demo tenant has one user per role, and what a tenant admin creates is still there after a restart.
 func TestEmbeddedDefaultServesSeedsAndKeepsDataAcrossRestart(t *testing.T) {
 	dir := t.TempDir()
-	s, stop := start(t, dir)
+	demoDone := make(chan error, 1)
+	s, stop := start(t, dir, demoDone)
 
 	res, err := http.Get(s.WebURL + "/login")
 	if err != nil {
@@ -163,10 +233,22 @@ func TestEmbeddedDefaultServesSeedsAndKeepsDataAcrossRestart(t *testing.T) {
 	if status != 201 {
 		t.Fatalf("create user: %d %v", status, body)
 	}
+	// The decisions demo, seeded in the background once the registry's files reached the decisions service:
+	// requests at every stage, a late one on the board, the past session (minutes approved) and the next one.
+	awaitDemo(t, demoDone)
+	requests, sessions, late := decisionsDemo(t, s, admin.Password)
+	for _, st := range []string{"registered", "in_inquiry", "proposed", "decided", "notified"} {
+		if requests[st] == 0 {
+			t.Errorf("the decisions demo has no %s request: %v", st, requests)
+		}
+	}
+	if !late || sessions["minutes_approved"] != 1 || sessions["convened"] != 1 {
+		t.Errorf("decisions demo: late on the board %v, sessions %v", late, sessions)
+	}
 	stop()
 
 	firstLogins := len(s.DemoLogins)
-	s, stop = start(t, dir)
+	s, stop = start(t, dir, demoDone)
 	defer stop()
 	if status, token = login(t, s, "demo", "nouvelle", "un mot de passe assez long"); status != 200 || token == "" {
 		t.Fatalf("user created before the restart cannot log in after it: %d", status)
@@ -177,5 +259,9 @@ func TestEmbeddedDefaultServesSeedsAndKeepsDataAcrossRestart(t *testing.T) {
 	// The second start seeded nothing again: the same persons, no duplicates.
 	if again := demoPersons(t, s, "chef", admin.Password); !maps.Equal(again, headPersons) {
 		t.Errorf("after a restart the head sees %d demo persons, before it %d", len(again), len(headPersons))
+	}
+	awaitDemo(t, demoDone)
+	if again, sessionsAgain, _ := decisionsDemo(t, s, admin.Password); !maps.Equal(again, requests) || !maps.Equal(sessionsAgain, sessions) {
+		t.Errorf("after a restart the decisions demo has requests %v and sessions %v, before it %v and %v", again, sessionsAgain, requests, sessions)
 	}
 }
