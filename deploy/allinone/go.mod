@@ -9,6 +9,7 @@ require (
 	github.com/entraide/entraide/services/decisions v0.0.0-00010101000000-000000000000
 	github.com/entraide/entraide/services/identity v0.0.0-00010101000000-000000000000
 	github.com/entraide/entraide/services/web v0.0.0-00010101000000-000000000000
+	go.mongodb.org/mongo-driver/v2 v2.10.0
 )
 
 require (
@@ -62,7 +63,6 @@ require (
 	github.com/xdg-go/stringprep v1.0.4 // indirect
 	github.com/youmark/pkcs8 v0.0.0-20240726163527-a2c0da244d78 // indirect
 	go.mongodb.org/mongo-driver v1.17.3 // indirect
-	go.mongodb.org/mongo-driver/v2 v2.10.0 // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/otel v1.44.0 // indirect
 	go.opentelemetry.io/otel/exporters/otlp/otlptrace v1.36.0 // indirect
