@@ -259,6 +259,21 @@ var expected = map[string][]string{
 	"POST /v1/decisions/{id}/appeals/judgment": {"social_worker", "social_service_head"},
 	"POST /v1/decisions/{id}/piis":             {"social_worker", "social_service_head"},
 	"POST /v1/decisions/{id}/mediprima":        {"social_worker", "social_service_head"},
+	// payments API: finance builds, approves (the director) and exports runs; the social service reads a file's
+	// payment status
+	"GET /v1/instalments":             {"accountant", "finance_director"},
+	"GET /v1/schedules/{id}":          {"accountant", "finance_director"},
+	"GET /v1/files/{id}/payments":     {"social_worker", "social_service_head", "accountant", "finance_director"},
+	"POST /v1/runs":                   {"accountant", "finance_director"},
+	"GET /v1/runs":                    {"accountant", "finance_director"},
+	"GET /v1/runs/{id}":               {"accountant", "finance_director"},
+	"GET /v1/runs/{id}/payments":      {"accountant", "finance_director"},
+	"POST /v1/runs/{id}/approval":     {"finance_director"},
+	"POST /v1/runs/{id}/cancellation": {"accountant", "finance_director"},
+	"POST /v1/runs/{id}/export":       {"accountant", "finance_director"},
+	"GET /v1/runs/{id}/file":          {"accountant", "finance_director"},
+	"GET /v1/payment-settings":        {"accountant", "finance_director"},
+	"PUT /v1/payment-settings":        {"finance_director"},
 	// not in the policy at all: denied to everyone
 	"DELETE /v1/users/{id}":      {},
 	"GET /v1/users/{id}/secrets": {},

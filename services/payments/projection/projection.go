@@ -250,7 +250,9 @@ func (r *Repository) Handle(ctx context.Context, e events.Event) error {
 	return r.processed.Once(ctx, consumerName, e.ID, func(ctx context.Context) error { return r.handle(ctx, e) })
 }
 
-func malformed(e events.Event) error { return events.Permanent(fmt.Errorf("projection: malformed %s", e.Type)) }
+func malformed(e events.Event) error {
+	return events.Permanent(fmt.Errorf("projection: malformed %s", e.Type))
+}
 
 func (r *Repository) handle(ctx context.Context, e events.Event) error {
 	switch e.Type {

@@ -246,8 +246,8 @@ func (in *Input) check(today civil.Date) error {
 
 // Identifiers of a run: the file's MsgId and PmtInfId and each payment's EndToEndId derive from the run number,
 // unique in the tenant and never reused (the counter only goes up), so an EndToEndId is never reused either.
-func msgID(number string) string        { return "MSG-" + number }
-func pmtInfID(number string) string     { return "PMT-" + number + "-1" }
+func msgID(number string) string    { return "MSG-" + number }
+func pmtInfID(number string) string { return "PMT-" + number + "-1" }
 func endToEnd(number string, n int) string {
 	return fmt.Sprintf("E2E-%s-%06d", number, n)
 }

@@ -321,7 +321,6 @@ func (s *Service) Payments(ctx context.Context, a kit.Actor, id, purpose string,
 	return out, nil
 }
 
-
 func init() {
 	for code, texts := range map[string]map[string]string{
 		"payments.execution_past": {"fr": "La date d'exécution ne peut pas être passée.", "nl": "De uitvoeringsdatum mag niet in het verleden liggen.",
