@@ -305,6 +305,26 @@ func (s *Service) printerFor(ctx context.Context, rec Record) (printer, error) {
 	return printer{lang: langOf(ctx), cpas: st.State.CPAS(), names: rec.State.Names, files: files}, nil
 }
 
+// fileNumbers maps the ids of the items' files to their numbers (the projection of the registry).
+func (s *Service) fileNumbers(ctx context.Context, rec Record) (map[string]string, error) {
+	out := map[string]string{}
+	if s.Proj == nil || len(rec.State.Session.Items) == 0 {
+		return out, nil
+	}
+	ids := make([]string, 0, len(rec.State.Session.Items))
+	for _, it := range rec.State.Session.Items {
+		ids = append(ids, it.FileRef)
+	}
+	files, err := s.Proj.Files(ctx, rec.Tenant, ids)
+	if err != nil {
+		return nil, err
+	}
+	for id, f := range files {
+		out[id] = f.Number
+	}
+	return out, nil
+}
+
 // Minutes prints the minutes of a closed session (the secretary, the members and the president while they see
 // the session), audited.
 func (s *Service) Minutes(ctx context.Context, a kit.Actor, id, purpose string) (letter.Document, error) {

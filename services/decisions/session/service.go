@@ -685,10 +685,21 @@ func (s *Service) Housekeep(ctx context.Context) {
 // Candidates are what the secretary may put on an agenda: the validated proposals not on an agenda (when the
 // proposals service lists them) and the urgent decisions awaiting ratification.
 type Candidates struct {
-	Proposals     []committee.Proposal    `json:"proposals"`
+	Proposals     []CandidateProposal     `json:"proposals"`
 	Ratifications []committee.UrgentState `json:"ratifications"`
 	// ProposalsListed is false when the proposals cannot be listed here (type a proposal's id instead).
 	ProposalsListed bool `json:"proposals_listed"`
+}
+
+// CandidateProposal is a validated proposal not on an agenda yet.
+type CandidateProposal struct {
+	Ref         string          `json:"ref"`
+	PersonRef   string          `json:"person_ref"`
+	FileRef     string          `json:"file_ref"`
+	Kind        string          `json:"kind"`
+	Terms       committee.Terms `json:"terms"`
+	ValidatedBy string          `json:"validated_by"`
+	ValidatedAt time.Time       `json:"validated_at"`
 }
 
 // AgendaCandidates lists the candidates for an agenda, audited.
@@ -696,13 +707,17 @@ func (s *Service) AgendaCandidates(ctx context.Context, a kit.Actor, purpose str
 	if err := kit.CheckPurpose(purpose); err != nil {
 		return Candidates{}, err
 	}
-	out := Candidates{Proposals: []committee.Proposal{}, Ratifications: []committee.UrgentState{}}
-	if pc, ok := s.Proposals.(ProposalCandidates); ok && s.Proposals != nil {
+	out := Candidates{Proposals: []CandidateProposal{}, Ratifications: []committee.UrgentState{}}
+	if pc, ok := s.Proposals.(ProposalCandidates); ok {
 		ps, err := pc.AgendaCandidates(ctx, a.Tenant)
 		if err != nil {
 			return out, err
 		}
-		out.Proposals, out.ProposalsListed = append(out.Proposals, ps...), true
+		for _, p := range ps {
+			out.Proposals = append(out.Proposals, CandidateProposal{Ref: p.Ref, PersonRef: p.PersonRef, FileRef: p.FileRef,
+				Kind: string(p.Kind), Terms: p.Terms, ValidatedBy: p.ValidatedBy, ValidatedAt: p.ValidatedAt})
+		}
+		out.ProposalsListed = true
 	}
 	if s.Ratifications != nil {
 		us, err := s.Ratifications.Awaiting(ctx, a.Tenant)

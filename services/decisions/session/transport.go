@@ -91,7 +91,9 @@ type View struct {
 	ClosedAt          time.Time                    `json:"closed_at,omitzero"`
 	SignOff           *committee.SignOff           `json:"sign_off,omitempty"`
 	PendingOutcomes   []string                     `json:"pending_outcomes"`
-	created           bool
+	// FileNumbers names the items' social files by their number (file id → number), on a read of the session.
+	FileNumbers map[string]string `json:"file_numbers,omitempty"`
+	created     bool
 }
 
 // Headers sets the ETag (and Location on creation).
@@ -318,9 +320,20 @@ func (s *Service) KitRoutes() []kit.Route {
 		}, Decode: decoder[PlanInput](false, false, true)},
 		{Pattern: RouteList, Endpoint: list(false), Decode: decoder[none](false, false, false)},
 		{Pattern: RouteMine, Endpoint: list(true), Decode: decoder[none](false, false, false)},
-		{Pattern: RouteGet, Endpoint: action(func(ctx context.Context, a kit.Actor, r idRequest) (Record, error) {
-			return s.Get(ctx, a, r.id, r.purpose)
-		}), Decode: decoder[none](false, false, false)},
+		{Pattern: RouteGet, Endpoint: func(ctx context.Context, req any) (any, error) {
+			a, err := kit.ActorFrom(ctx)
+			if err != nil {
+				return nil, err
+			}
+			r := req.(idRequest)
+			rec, err := s.Get(ctx, a, r.id, r.purpose)
+			if err != nil {
+				return nil, err
+			}
+			v := NewView(rec)
+			v.FileNumbers, err = s.fileNumbers(ctx, rec)
+			return v, err
+		}, Decode: decoder[none](false, false, false)},
 		{Pattern: RouteConvene, Endpoint: action(func(ctx context.Context, a kit.Actor, r idRequest) (Record, error) {
 			b := r.body.(convocationBody)
 			return s.Convene(ctx, a, r.id, r.version, b.Urgent, b.Motivation)

@@ -38,6 +38,8 @@ var navEntries = []navEntry{
 	{Route: "/deadlines", Label: "nav.deadlines", Description: "nav.deadlines.description"},
 	{Route: "/decisions", Label: "nav.decisions", Description: "nav.decisions.description"},
 	{Route: "/proposals", Label: "nav.proposals", Description: "nav.proposals.description"},
+	{Route: "/sessions", Label: "nav.sessions", Description: "nav.sessions.description"},
+	{Route: "/urgent-decisions", Label: "nav.urgent", Description: "nav.urgent.description"},
 	{Route: "/retention", Label: "nav.retention", Description: "nav.retention.description"},
 	{Route: "/audit", Label: "nav.audit", Description: "nav.audit.description"},
 	{Route: "/users", Label: "nav.users", Description: "nav.users.description"},

@@ -209,6 +209,8 @@ func (s *Server) routes(rt *httpkit.Router) {
 	// The social inquiry, the proposals with the RIS calculator, the head's validation, the RIS amounts
 	// (pages_inquiry.go, pages_proposals.go, pages_risamounts.go).
 	s.inquiryRoutes(handle)
+	// The committee's sessions and the president's urgent decisions (pages_sessions.go).
+	s.sessionRoutes(handle)
 
 	// The DPO's audit trail (pages_audit.go).
 	handle("GET /audit", s.page(s.auditPage))
