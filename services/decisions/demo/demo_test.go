@@ -3,11 +3,14 @@ package demo_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/entraide/entraide/libs/authn"
 	"github.com/entraide/entraide/libs/civil"
 	"github.com/entraide/entraide/libs/config"
 	"github.com/entraide/entraide/libs/embedded/testkit"
@@ -17,6 +20,7 @@ import (
 	"github.com/entraide/entraide/services/decisions/committee"
 	"github.com/entraide/entraide/services/decisions/decision"
 	"github.com/entraide/entraide/services/decisions/demo"
+	"github.com/entraide/entraide/services/decisions/internal/kit"
 	"github.com/entraide/entraide/services/decisions/projection"
 	"github.com/entraide/entraide/services/decisions/proposal"
 	"github.com/entraide/entraide/services/decisions/request"
@@ -163,6 +167,48 @@ func TestSeedMakesEveryStageOnce(t *testing.T) {
 	// Every write left its events in an outbox for the running service's relay.
 	if n, _ := db.Collection(decision.CollDecisions).CountDocuments(ctx, bson.D{{Key: store.OutboxField + ".0", Value: bson.D{{Key: "$exists", Value: true}}}}); n != 4 {
 		t.Errorf("decisions with events in the outbox: %d", n)
+	}
+
+	// What the demo's users print: the past session's minutes with the members' names and the excused one, and
+	// every decision's letter (the demo CPAS's settings have the address and the labour court).
+	app, err := decisions.NewAppOnDB(ctx, cfg, slog.New(slog.DiscardHandler), db, authn.NewStaticKeys())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pastID string
+	var ids []struct {
+		ID string `bson:"_id"`
+	}
+	cur, err = db.Collection(session.CollSessions).Find(ctx, bson.D{{Key: "session.status", Value: committee.MinutesApproved}})
+	if err != nil || cur.All(ctx, &ids) != nil || len(ids) != 1 {
+		t.Fatalf("past session: %v %v", ids, err)
+	}
+	pastID = ids[0].ID
+	secretary := kit.Actor{UserID: staff.Secretary.UserID, Tenant: demo.Tenant, Roles: []string{committee.TokenCommitteeSecretary}}
+	doc, err := app.Sessions.Minutes(ctx, secretary, pastID, "case_follow_up")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var html strings.Builder
+	if err := doc.HTML(&html); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{staff.President.Name, staff.Members[2].Name, staff.Secretary.Name, "Salle du conseil"} {
+		if !strings.Contains(html.String(), want) {
+			t.Errorf("the minutes lack %q", want)
+		}
+	}
+	head := kit.Actor{UserID: staff.Head.UserID, Tenant: demo.Tenant, Roles: []string{kit.RoleHead}, Name: staff.Head.Name}
+	// (The urgent decision's letter waits for the worker to complete its texts: the president's decision has no
+	// legal grounds nor calculation.)
+	cur, err = db.Collection(decision.CollDecisions).Find(ctx, bson.D{{Key: "tenant", Value: demo.Tenant}, {Key: "source", Value: decision.FromSession}})
+	if err != nil || cur.All(ctx, &ids) != nil || len(ids) != 3 {
+		t.Fatalf("session decisions %v %v", ids, err)
+	}
+	for _, d := range ids {
+		if _, err := app.Decisions.Letter(ctx, head, d.ID, "case_follow_up"); err != nil {
+			t.Errorf("letter of decision %s: %v", d.ID, err)
+		}
 	}
 
 	again, err := demo.Seed(ctx, cfg, db, staff)
