@@ -18,14 +18,17 @@ import (
 // cast by each voting member, or a show of hands recorded by the secretary) and its outcome — every 7th rejected,
 // every 13th amended, every 25th postponed — each outcome handed over to the decisions; the closing, the sign-off,
 // the minutes (HTML and PDF) and the extracts of the 288 items decided (HTML and PDF).
-func runSession300(tb testing.TB, f *fixture, day string) {
+func runSession300(tb testing.TB, f *fixture, day string) { runSession(tb, f, day, 300) }
+
+// runSession runs a session of n items (n a multiple of 25 keeps the proportions of the 300).
+func runSession(tb testing.TB, f *fixture, day string, n int) {
 	ctx := context.Background()
 	s := f.svc
 	f.now = brussels("2026-03-02 09:00")
 	rec := f.plan(tb, day)
 	id := rec.ID
 	rec = must(s.Convene(ctx, f.secretary, id, rec.Version, false, ""))(tb)
-	refs := make([]string, 300)
+	refs := make([]string, n)
 	for i := range refs {
 		refs[i] = uuid.NewString()
 		f.proposal(refs[i])
@@ -94,7 +97,7 @@ func runSession300(tb testing.TB, f *fixture, day string) {
 		tb.Fatal(err)
 	}
 	exs := must(s.Extracts(ctx, f.secretary, id, "decision_preparation"))(tb)
-	if len(exs) != 288 {
+	if len(exs) != n-n/25 {
 		tb.Fatalf("%d extracts", len(exs))
 	}
 	for _, e := range exs {
@@ -120,4 +123,9 @@ func BenchmarkSession300Persisted(b *testing.B) {
 		n++
 		runSession300(b, f, fmt.Sprintf("2026-%02d-20", 3+n%9))
 	}
+}
+
+// TestSessionPersisted50 runs runSession with 50 items (the benchmark's path, kept fast).
+func TestSessionPersisted50(t *testing.T) {
+	runSession(t, newFixture(t), "2026-04-20", 50)
 }

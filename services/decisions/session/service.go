@@ -183,7 +183,7 @@ func (s *Service) Plan(ctx context.Context, a kit.Actor, in PlanInput) (Record, 
 	if err := fs.Err(); err != nil {
 		return Record{}, err
 	}
-	d := Doc{Session: sess.State(), Names: names, UpdatedAt: s.now()}
+	d := Doc{Session: StoredState(sess.State()), Names: names, UpdatedAt: s.now()}
 	if err := s.Repo.Insert(ctx, a.Tenant, id, d); err != nil {
 		return Record{}, err
 	}
@@ -199,7 +199,7 @@ func (s *Service) load(ctx context.Context, a kit.Actor, id string) (Record, *co
 	if err != nil {
 		return rec, nil, err
 	}
-	sess, err := committee.FromState(rec.State.Session)
+	sess, err := committee.FromState(committee.State(rec.State.Session))
 	if err != nil {
 		return rec, nil, err
 	}
@@ -254,7 +254,7 @@ func (s *Service) change(ctx context.Context, a kit.Actor, id string, version in
 	fn func(*committee.Session, *Doc) ([]events.Event, error)) (Record, error) {
 	denied := false
 	rec, err := s.Repo.Update(ctx, a.Tenant, id, version, func(d *Doc) ([]events.Event, error) {
-		sess, err := committee.FromState(d.Session)
+		sess, err := committee.FromState(committee.State(d.Session))
 		if err != nil {
 			return nil, err
 		}
@@ -266,7 +266,7 @@ func (s *Service) change(ctx context.Context, a kit.Actor, id string, version in
 		if err != nil {
 			return nil, ruleError(err)
 		}
-		d.Session, d.UpdatedAt = sess.State(), s.now()
+		d.Session, d.UpdatedAt = StoredState(sess.State()), s.now()
 		return evs, nil
 	})
 	if denied {
@@ -578,7 +578,7 @@ func (s *Service) settle(ctx context.Context, rec Record) (Record, error) {
 	if rec.State.UrgentApplied || (st != committee.Closed && st != committee.MinutesApproved) || s.Ratifications == nil {
 		return rec, nil
 	}
-	sess, err := committee.FromState(rec.State.Session)
+	sess, err := committee.FromState(committee.State(rec.State.Session))
 	if err != nil {
 		return rec, err
 	}
@@ -656,7 +656,7 @@ func (s *Service) handOne(ctx context.Context, tenant, id string, date civil.Dat
 	return nil
 }
 
-func itemOf(st committee.State, ref string) (committee.Item, bool) {
+func itemOf(st StoredState, ref string) (committee.Item, bool) {
 	for _, it := range st.Items {
 		if it.Ref == ref {
 			return it, true

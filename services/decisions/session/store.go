@@ -2,12 +2,14 @@ package session
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/bsonx/bsoncore"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
@@ -52,9 +54,41 @@ type Doc struct {
 	PendingOutcomes []string `bson:"pending_outcomes"`
 	HasPending      bool     `bson:"has_pending"`
 	// UrgentApplied: the closed session was applied to the tenant's urgent decisions awaiting ratification.
-	UrgentApplied bool            `bson:"urgent_applied"`
-	Session       committee.State `bson:"session"`
-	UpdatedAt     time.Time       `bson:"updated_at"`
+	UrgentApplied bool        `bson:"urgent_applied"`
+	Session       StoredState `bson:"session"`
+	UpdatedAt     time.Time   `bson:"updated_at"`
+}
+
+// StoredState is the committee.State as the document stores it: one JSON string (its json tags, empty fields
+// left out) rather than nested documents, because FerretDB decodes and re-encodes the whole nested document at
+// every read and update, which made each step of a 300-item session cost several times more. The queries read
+// the fields kept beside it (date, status, member_ids, has_pending).
+type StoredState committee.State
+
+// MarshalBSONValue writes the state as a JSON string.
+func (s StoredState) MarshalBSONValue() (byte, []byte, error) {
+	raw, err := json.Marshal(committee.State(s))
+	if err != nil {
+		return 0, nil, err
+	}
+	return byte(bson.TypeString), bsoncore.AppendString(nil, string(raw)), nil
+}
+
+// UnmarshalBSONValue reads a state written by MarshalBSONValue.
+func (s *StoredState) UnmarshalBSONValue(typ byte, data []byte) error {
+	if bson.Type(typ) != bson.TypeString {
+		return fmt.Errorf("session: stored state of BSON type %d", typ)
+	}
+	str, _, ok := bsoncore.ReadString(data)
+	if !ok {
+		return fmt.Errorf("session: unreadable stored state")
+	}
+	var st committee.State
+	if err := json.Unmarshal([]byte(str), &st); err != nil {
+		return fmt.Errorf("session: stored state: %w", err)
+	}
+	*s = StoredState(st)
+	return nil
 }
 
 func (d *Doc) sync() {

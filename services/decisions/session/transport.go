@@ -122,7 +122,7 @@ func NewView(rec Record) View {
 	for _, m := range st.Members {
 		v.Members = append(v.Members, MemberView{UserID: m.UserID, Role: m.Role, Name: rec.State.Names[m.UserID]})
 	}
-	if sess, err := committee.FromState(st); err == nil {
+	if sess, err := committee.FromState(committee.State(st)); err == nil {
 		v.Quorum = sess.QuorumNow()
 		if d, err := sess.ConvocationLatest(); err == nil {
 			v.ConvocationLatest = d.Due
