@@ -110,6 +110,10 @@ type Item struct {
 	// StatusFR and StatusNL say where the deadline stands today ("en retard de 3 jours").
 	StatusFR string `json:"status_fr"`
 	StatusNL string `json:"status_nl"`
+
+	// complete, when set, computes the full Deadline (a source may give only its Due, Reason and From for the
+	// sort, and the sentences for the items shown only).
+	complete func() (legalclock.Deadline, error)
 }
 
 // Totals count clocks on the board's filters (worker, clock; not the page nor "late only").
@@ -272,10 +276,9 @@ func (s *Service) Build(ctx context.Context, a kit.Actor, q Query) (Board, error
 		if c := x.Deadline.Due.Compare(y.Deadline.Due); c != 0 {
 			return c
 		}
-		if c := strings.Compare(x.Clock, y.Clock); c != 0 {
-			return c
-		}
-		return strings.Compare(x.RefID, y.RefID)
+		// Same day: by clock, then as each source ordered them (a source's first n must stay the board's first
+		// n of that source, for the pages to follow one another).
+		return strings.Compare(x.Clock, y.Clock)
 	})
 	from := (q.Page - 1) * q.PageSize
 	if from < len(all) {
@@ -290,9 +293,16 @@ func (s *Service) Build(ctx context.Context, a kit.Actor, q Query) (Board, error
 			return Board{}, err
 		}
 		for _, it := range page {
-			f, ok := files[it.FileID]
+			f, ok := files.Get(it.FileID)
 			if !ok {
 				f = extra[it.FileID]
+			}
+			if it.complete != nil {
+				dl, err := it.complete()
+				if err != nil {
+					return Board{}, err
+				}
+				it.Deadline, it.complete = dl, nil
 			}
 			it.FileNumber, it.Assignee = f.Number, f.Assignee
 			if it.PersonID == "" {
@@ -308,7 +318,7 @@ func (s *Service) Build(ctx context.Context, a kit.Actor, q Query) (Board, error
 }
 
 // visible lists the open files user sees (theirs and their teams').
-func (s *Service) visible(ctx context.Context, tenant, user string, files map[string]FileInfo) ([]string, error) {
+func (s *Service) visible(ctx context.Context, tenant, user string, files *Files) ([]string, error) {
 	teams, err := s.Proj.TeamsOf(ctx, tenant, user)
 	if err != nil {
 		return nil, err

@@ -38,7 +38,27 @@ type Directory struct {
 
 type parsedFiles struct {
 	versions Versions
-	files    map[string]FileInfo
+	files    *Files
+}
+
+// Files are a tenant's open files as the directory holds them, by shard. Shared between readers: never changed.
+type Files struct {
+	shards [Shards]map[string]FileInfo
+}
+
+// Get finds a file by id.
+func (f *Files) Get(id string) (FileInfo, bool) {
+	fi, ok := f.shards[shardOf(id)][id]
+	return fi, ok
+}
+
+// Len counts the files.
+func (f *Files) Len() int {
+	n := 0
+	for _, m := range f.shards {
+		n += len(m)
+	}
+	return n
 }
 
 // NewDirectory works on db.
@@ -81,9 +101,9 @@ func (d *Directory) Rebuild(ctx context.Context, tenant string) error {
 	return d.idx.replace(ctx, tenant, lines)
 }
 
-// Files reads the tenant's open files by id (built from the projection when the tenant has no directory yet).
-// The map is shared: read it, never change it.
-func (d *Directory) Files(ctx context.Context, tenant string) (map[string]FileInfo, error) {
+// Files reads the tenant's open files (built from the projection when the tenant has no directory yet). Only
+// the shards that changed since the last read are parsed again.
+func (d *Directory) Files(ctx context.Context, tenant string) (*Files, error) {
 	snap, err := d.idx.load(ctx, tenant)
 	if errors.Is(err, errNotBuilt) {
 		if err := d.Rebuild(ctx, tenant); err != nil {
@@ -100,19 +120,21 @@ func (d *Directory) Files(ctx context.Context, tenant string) (map[string]FileIn
 	if ok && p.versions == snap.versions {
 		return p.files, nil
 	}
-	n := 0
-	for _, ls := range snap.lines {
-		n += len(ls)
-	}
-	out := make(map[string]FileInfo, n)
-	for _, ls := range snap.lines {
+	out := &Files{}
+	for i, ls := range snap.lines {
+		if ok && p.versions[i] == snap.versions[i] {
+			out.shards[i] = p.files.shards[i]
+			continue
+		}
+		m := make(map[string]FileInfo, len(ls))
 		for _, l := range ls {
 			f := strings.Split(l, "\t")
 			if len(f) != 5 {
 				continue
 			}
-			out[f[0]] = FileInfo{ID: f[0], Number: f[1], PersonID: f[2], Assignee: f[3], TeamID: f[4]}
+			m[f[0]] = FileInfo{ID: f[0], Number: f[1], PersonID: f[2], Assignee: f[3], TeamID: f[4]}
 		}
+		out.shards[i] = m
 	}
 	d.mu.Lock()
 	if len(d.parsed) >= cacheTenants {
@@ -124,10 +146,10 @@ func (d *Directory) Files(ctx context.Context, tenant string) (map[string]FileIn
 }
 
 // Lookup returns the files of ids missing from files (closed files), read one by one from the projection.
-func (d *Directory) Lookup(ctx context.Context, tenant string, files map[string]FileInfo, ids []string) (map[string]FileInfo, error) {
+func (d *Directory) Lookup(ctx context.Context, tenant string, files *Files, ids []string) (map[string]FileInfo, error) {
 	out := map[string]FileInfo{}
 	for _, id := range ids {
-		if _, ok := files[id]; ok || id == "" {
+		if _, ok := files.Get(id); ok || id == "" {
 			continue
 		}
 		if _, ok := out[id]; ok {
@@ -147,11 +169,13 @@ func (d *Directory) Lookup(ctx context.Context, tenant string, files map[string]
 }
 
 // Visible lists the ids of the open files user sees: assigned to them or to one of teams.
-func Visible(files map[string]FileInfo, user string, teams []string) []string {
+func Visible(files *Files, user string, teams []string) []string {
 	out := []string{}
-	for id, f := range files {
-		if (f.Assignee != "" && f.Assignee == user) || (f.TeamID != "" && slices.Contains(teams, f.TeamID)) {
-			out = append(out, id)
+	for _, m := range files.shards {
+		for id, f := range m {
+			if (f.Assignee != "" && f.Assignee == user) || (f.TeamID != "" && slices.Contains(teams, f.TeamID)) {
+				out = append(out, id)
+			}
 		}
 	}
 	slices.Sort(out)

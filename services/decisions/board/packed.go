@@ -193,6 +193,18 @@ func (p packed) set(ctx context.Context, tenant, key, line string) error {
 		return fmt.Errorf("board: malformed index line for %q", key)
 	}
 	shard := shardOf(key)
+	version, err := p.setShard(ctx, tenant, shard, key, line)
+	if err != nil || version == 0 {
+		return err
+	}
+	// After the shard's lock is released (store.LockDocument: never two locks at once); $max keeps the stamp
+	// right whatever order concurrent writers reach it in.
+	return p.stamp(ctx, tenant, map[int]int64{shard: version}, false)
+}
+
+// setShard writes the line in its shard under the shard's lock and returns the shard's new version (0: nothing
+// changed).
+func (p packed) setShard(ctx context.Context, tenant string, shard int, key, line string) (int64, error) {
 	id := shardID(tenant, shard)
 	unlock := store.LockDocument(p.coll, id)
 	defer unlock()
@@ -201,11 +213,11 @@ func (p packed) set(ctx context.Context, tenant, key, line string) error {
 		err := p.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc)
 		found := err == nil
 		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-			return fmt.Errorf("board: read %s: %w", p.coll.Name(), err)
+			return 0, fmt.Errorf("board: read %s: %w", p.coll.Name(), err)
 		}
 		next, changed := replaceLine(doc.Entries, key, line)
 		if !changed {
-			return nil
+			return 0, nil
 		}
 		if !found {
 			_, err = p.coll.InsertOne(ctx, shardDoc{ID: id, Tenant: tenant, Shard: shard, Version: 1, Entries: next})
@@ -213,20 +225,20 @@ func (p packed) set(ctx context.Context, tenant, key, line string) error {
 				continue // another process created it: read again
 			}
 			if err != nil {
-				return fmt.Errorf("board: write %s: %w", p.coll.Name(), err)
+				return 0, fmt.Errorf("board: write %s: %w", p.coll.Name(), err)
 			}
-			return p.stamp(ctx, tenant, map[int]int64{shard: 1}, false)
+			return 1, nil
 		}
 		res, err := p.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: doc.Version}},
 			bson.D{{Key: "$set", Value: bson.D{{Key: "entries", Value: next}, {Key: "version", Value: doc.Version + 1}}}})
 		if err != nil {
-			return fmt.Errorf("board: write %s: %w", p.coll.Name(), err)
+			return 0, fmt.Errorf("board: write %s: %w", p.coll.Name(), err)
 		}
 		if res.MatchedCount == 1 {
-			return p.stamp(ctx, tenant, map[int]int64{shard: doc.Version + 1}, false)
+			return doc.Version + 1, nil
 		}
 	}
-	return fmt.Errorf("board: %s shard %s: %w", p.coll.Name(), id, store.ErrConflict)
+	return 0, fmt.Errorf("board: %s shard %s: %w", p.coll.Name(), id, store.ErrConflict)
 }
 
 // stamp raises the stamp of the given shards to their versions (never lowers them); built marks a full build.

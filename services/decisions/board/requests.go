@@ -37,7 +37,8 @@ type RequestClocks struct {
 
 type parsedClocks struct {
 	versions Versions
-	clocks   []requestClock // sorted by due date, then number
+	shards   [Shards][]requestClock
+	clocks   []requestClock // all, sorted by due date, then number
 }
 
 // NewRequestClocks works on db.
@@ -117,6 +118,7 @@ func (s *RequestClocks) Reconcile(ctx context.Context) error {
 type requestClock struct {
 	id, fileID, number, kind, status string
 	due, received                    civil.Date
+	key                              int // due as yyyymmdd, for the sort
 }
 
 // sorted reads the tenant's open requests sorted by due date then number (shared: never change it).
@@ -137,24 +139,24 @@ func (s *RequestClocks) sorted(ctx context.Context, tenant string) ([]requestClo
 	if ok && p.versions == snap.versions {
 		return p.clocks, nil
 	}
-	var out []requestClock
-	for _, ls := range snap.lines {
-		for _, l := range ls {
-			f := strings.Split(l, "\t")
-			if len(f) != 7 {
-				continue
-			}
-			due, err1 := civil.Parse(f[1])
-			received, err2 := civil.Parse(f[6])
-			if err1 != nil || err2 != nil {
-				continue
-			}
-			out = append(out, requestClock{id: f[0], due: due, fileID: f[2], number: f[3], kind: f[4], status: f[5], received: received})
+	var next parsedClocks
+	next.versions = snap.versions
+	n := 0
+	for i, ls := range snap.lines {
+		if ok && p.versions[i] == snap.versions[i] {
+			next.shards[i] = p.shards[i]
+		} else {
+			next.shards[i] = parseClocks(ls)
 		}
+		n += len(next.shards[i])
+	}
+	out := make([]requestClock, 0, n)
+	for _, cs := range next.shards {
+		out = append(out, cs...)
 	}
 	slices.SortFunc(out, func(a, b requestClock) int {
-		if c := a.due.Compare(b.due); c != 0 {
-			return c
+		if a.key != b.key {
+			return a.key - b.key
 		}
 		return strings.Compare(a.number, b.number)
 	})
@@ -162,9 +164,28 @@ func (s *RequestClocks) sorted(ctx context.Context, tenant string) ([]requestClo
 	if len(s.parsed) >= cacheTenants {
 		clear(s.parsed)
 	}
-	s.parsed[tenant] = parsedClocks{versions: snap.versions, clocks: out}
+	next.clocks = out
+	s.parsed[tenant] = next
 	s.mu.Unlock()
 	return out, nil
+}
+
+func parseClocks(lines []string) []requestClock {
+	out := make([]requestClock, 0, len(lines))
+	for _, l := range lines {
+		f := strings.Split(l, "\t")
+		if len(f) != 7 {
+			continue
+		}
+		due, err1 := civil.Parse(f[1])
+		received, err2 := civil.Parse(f[6])
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		out = append(out, requestClock{id: f[0], due: due, fileID: f[2], number: f[3], kind: f[4], status: f[5], received: received,
+			key: due.Year()*10000 + int(due.Month())*100 + due.Day()})
+	}
+	return out
 }
 
 // open reads the tenant's open requests restricted to fileIDs (nil: all), sorted by due date then number.
@@ -189,13 +210,12 @@ func (s *RequestClocks) open(ctx context.Context, tenant string, fileIDs []strin
 	return out, nil
 }
 
-func (c requestClock) item() (Item, error) {
-	dl, err := legalclock.DecisionDue(legalclock.Kind(c.kind), c.received)
-	if err != nil {
-		return Item{}, err
-	}
+// item is the board's line of c; the deadline's sentences are computed for the items shown only.
+func (c requestClock) item() Item {
+	kind, received := legalclock.Kind(c.kind), c.received
 	return Item{Clock: ClockDecision, RefType: RefRequest, RefID: c.id, RequestID: c.id, Number: c.number, FileID: c.fileID,
-		Kind: legalclock.Kind(c.kind), Status: c.status, ReceivedOn: c.received, Deadline: dl}, nil
+		Kind: kind, Status: c.status, ReceivedOn: received, Deadline: legalclock.Deadline{From: received, Due: c.due},
+		complete: func() (legalclock.Deadline, error) { return legalclock.DecisionDue(kind, received) }}
 }
 
 // Due lists the open requests' decision clocks of fileIDs, soonest first, at most limit.
@@ -217,11 +237,7 @@ func (s *RequestClocks) DueCount(ctx context.Context, tenant string, fileIDs []s
 	n := min(int64(len(all)), limit)
 	items := make([]Item, 0, n)
 	for _, c := range all[:n] {
-		it, err := c.item()
-		if err != nil {
-			return nil, Totals{}, err
-		}
-		items = append(items, it)
+		items = append(items, c.item())
 	}
 	return items, t, nil
 }
