@@ -302,7 +302,7 @@ func TestUrgentDecisionForRatification(t *testing.T) {
 	if st, _, raw, _ := e.call(c.secretary, "POST", items+"/outcome", map[string]any{"outcome": "approved"}, "Idempotency-Key: "+uuid.NewString()); st != 200 {
 		t.Fatalf("ratify: %d %s", st, raw)
 	}
-	_, body, _, h := e.call(c.secretary, "GET", "/v1/sessions/"+id, nil, decisionPurpose)
+	_, _, _, h := e.call(c.secretary, "GET", "/v1/sessions/"+id, nil, decisionPurpose)
 	if st, _, raw, _ := e.call(c.secretary, "POST", "/v1/sessions/"+id+"/closing", nil, etag(h)); st != 200 {
 		t.Fatalf("close: %d %s", st, raw)
 	}

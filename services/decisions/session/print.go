@@ -50,7 +50,6 @@ var (
 	tProposalOf   = text{"proposition, dossier %s", "voorstel, dossier %s"}
 	tRatifOf      = text{"ratification d'une décision urgente du président, dossier %s", "bekrachtiging van een dringende beslissing van de voorzitter, dossier %s"}
 	tOutcome      = text{"Décision", "Beslissing"}
-	tVote         = text{"Vote", "Stemming"}
 	tVoteCounts   = text{"%s : %d pour, %d contre, %d abstention(s)", "%s: %d voor, %d tegen, %d onthouding(en)"}
 	tCasting      = text{"voix prépondérante du président : %s", "beslissende stem van de voorzitter: %s"}
 	tQuorum       = text{"Quorum", "Quorum"}
@@ -93,10 +92,6 @@ var (
 	}
 	tChoices = map[committee.Choice]text{
 		committee.For: {"pour", "voor"}, committee.Against: {"contre", "tegen"}, committee.Abstain: {"abstention", "onthouding"},
-	}
-	tRoles = map[committee.Role]text{
-		committee.RolePresident: {"président", "voorzitter"}, committee.RoleSecretary: {"secrétaire", "secretaris"},
-		committee.RoleMember: {"membre", "lid"},
 	}
 )
 
