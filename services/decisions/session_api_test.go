@@ -289,6 +289,16 @@ func TestUrgentDecisionForRatification(t *testing.T) {
 	if body["items"] != nil {
 		t.Fatalf("a social worker lists urgent decisions: %v", body)
 	}
+	// The flag is on the deadline board of the file's social worker (and the head's).
+	_, body, raw, _ := e.call(c.worker, "GET", "/v1/board?clock=ratification", nil, "X-Purpose: case_follow_up")
+	found := false
+	for _, x := range body["items"].([]any) {
+		it := x.(map[string]any)
+		found = found || (it["ref_id"] == u && it["clock"] == "ratification")
+	}
+	if !found {
+		t.Fatalf("not on the board: %s", raw)
+	}
 
 	// The next session ratifies it.
 	id, m = e.plan(c)

@@ -27,8 +27,10 @@ import (
 	"github.com/entraide/entraide/libs/idempotency"
 	"github.com/entraide/entraide/libs/problem"
 	"github.com/entraide/entraide/libs/store"
+	"github.com/entraide/entraide/services/decisions/board"
 	"github.com/entraide/entraide/services/decisions/committee"
 	"github.com/entraide/entraide/services/decisions/internal/kit"
+	"github.com/entraide/entraide/services/decisions/legalclock"
 	"github.com/entraide/entraide/services/decisions/request"
 	"github.com/entraide/entraide/services/decisions/ris"
 )
@@ -484,4 +486,35 @@ func init() {
 	} {
 		problem.RegisterMessages(code, texts)
 	}
+}
+
+// ReasonRatification is the board's reason for an urgent decision a session held since did not ratify.
+const ReasonRatification legalclock.Reason = "urgent_ratification"
+
+// Clocks are the board clocks the urgent decisions give (board.Clocker).
+func (s *Service) Clocks() []string { return []string{board.ClockRatification} }
+
+// Due is the urgent decisions' source of the deadline board: each urgent decision a session held since closed
+// without ratifying or refusing (NotRatified), due since the day it was taken, oldest first, at most limit, in
+// fileIDs (nil: every file of the tenant).
+func (s *Service) Due(ctx context.Context, tenant string, fileIDs []string, limit int64) ([]board.Item, error) {
+	flags, err := s.NotRatified(ctx, tenant, fileIDs, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]board.Item, 0, len(flags))
+	for _, f := range flags {
+		rec, err := s.load(ctx, tenant, f.UrgentID)
+		if err != nil {
+			return nil, err
+		}
+		day := f.DecidedOn
+		out = append(out, board.Item{Clock: board.ClockRatification, RefType: board.RefUrgent, RefID: f.UrgentID,
+			RequestID: rec.State.RequestID, FileID: f.FileID, PersonID: f.PersonID, Kind: rec.State.Urgent.Kind,
+			Status: string(rec.State.Ratification),
+			Deadline: legalclock.Deadline{Reason: ReasonRatification, From: day, Nominal: day, Due: day,
+				FR: fmt.Sprintf("Décision urgente du président du %s non ratifiée : %d séance(s) tenue(s) depuis sans la ratifier", day.Long("fr"), f.Missed),
+				NL: fmt.Sprintf("Dringende beslissing van de voorzitter van %s niet bekrachtigd: %d zitting(en) sindsdien zonder bekrachtiging", day.Long("nl"), f.Missed)}})
+	}
+	return out, nil
 }
