@@ -217,8 +217,17 @@ func TestEndToEndRequests(t *testing.T) {
 	// The worker's deadline board: the request, its file, the state in words and the Dutch reason; no filter.
 	worker.get("/deadlines")
 	worker.expect(http.StatusOK, "Termijnen", number, `href="`+filePath+`">`+fileNumber+`</a>`,
-		template.HTMLEscapeString(dl.NL), "Komend, over")
+		template.HTMLEscapeString(dl.NL), "Komend, over", "Beslissing over de aanvraag", `href="`+requestPath+`">`+number+`</a>`,
+		"0 te laat", `id="f-clock"`, `id="f-late"`)
 	worker.expectNot(`id="f-worker"`)
+	// Late only: the request is not late yet; one clock: the decision clock keeps it, the notification clock not.
+	worker.get("/deadlines?late=true")
+	worker.expect(http.StatusOK, "Geen openstaande termijnen.")
+	worker.expectNot(number)
+	worker.get("/deadlines?clock=decision")
+	worker.expect(http.StatusOK, number, `<option value="decision" selected>`)
+	worker.get("/deadlines?clock=notification")
+	worker.expectNot(number)
 
 	// The head: every worker's requests, narrowed to a worker chosen in the staff directory.
 	head := newBrowser(t, hs.URL).login("demo", "chef", pw)
@@ -232,7 +241,7 @@ func TestEndToEndRequests(t *testing.T) {
 	head.expect(http.StatusOK, number, `<option value="`+rec.State.Assignee+`" selected>`)
 	other := newBrowser(t, hs.URL).login("demo", "assistant2", pw)
 	head.get("/deadlines?worker=" + uuid.NewString())
-	head.expect(http.StatusOK, "Aucune demande en attente de décision.")
+	head.expect(http.StatusOK, "Aucune échéance ouverte.")
 	head.expectNot(number)
 
 	// Another worker, who does not follow the file, sees neither the request nor it on their board.

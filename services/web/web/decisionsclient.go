@@ -107,29 +107,6 @@ type DueStatus struct {
 	DaysLate      int    `json:"days_late"`
 }
 
-// BoardItem is one line of the deadline board.
-type BoardItem struct {
-	RequestID  string    `json:"request_id"`
-	Number     string    `json:"number"`
-	FileID     string    `json:"file_id"`
-	FileNumber string    `json:"file_number"`
-	PersonID   string    `json:"person_id"`
-	Assignee   string    `json:"assignee"`
-	Kind       string    `json:"kind"`
-	Status     string    `json:"status"`
-	ReceivedOn string    `json:"received_on"`
-	Deadline   Deadline  `json:"deadline"`
-	Due        DueStatus `json:"due"`
-}
-
-// Board is a page of the deadline board.
-type Board struct {
-	Today    string      `json:"today"`
-	Items    []BoardItem `json:"items"`
-	Page     int         `json:"page"`
-	PageSize int         `json:"page_size"`
-}
-
 // LetterAddress is a postal address as the letters print it.
 type LetterAddress struct {
 	Street     string `json:"street"`
@@ -231,17 +208,6 @@ func (c *DecisionsClient) Acknowledgment(ctx context.Context, cl call, purpose, 
 		return nil, decodeProblem(res, raw)
 	}
 	return res, nil
-}
-
-// Board reads the deadline board; worker, for the head, narrows it to one worker's files.
-func (c *DecisionsClient) Board(ctx context.Context, cl call, purpose, worker string) (Board, error) {
-	var out Board
-	p := "/v1/board"
-	if worker != "" {
-		p += "?" + url.Values{"worker": {worker}}.Encode()
-	}
-	_, err := c.do(ctx, cl.withPurpose(purpose), http.MethodGet, p, nil, &out)
-	return out, err
 }
 
 // Settings reads the tenant's settings.

@@ -3,12 +3,21 @@ package web
 import (
 	"net/http"
 	"slices"
+	"strconv"
 )
 
-// The deadline board (decisions service): every open request's decision deadline, where it stands today
-// (upcoming, due today, late, in days) and why, soonest first. A social worker sees their own files; the head
-// sees every file and may narrow the board to one worker, chosen in the staff directory (an id in the query,
-// never a name).
+// The deadline board (decisions service): every open legal clock — a request's decision, a decision's
+// notification, MediPrima encoding, PIIS, yearly review, an urgent decision awaiting ratification — with its due
+// date, where it stands today (upcoming, due today, late: said in words, not by colour only) and why, soonest
+// first, with the totals of late clocks and of those due this week. A social worker sees their own files (and
+// their teams'); the head sees every file and may narrow the board to one worker, chosen in the staff directory
+// (an id in the query, never a name), to one clock, or to the late ones only.
+
+// boardClocks are the clocks the filter offers, in the service's codes.
+var boardClocks = []string{"decision", "notification", "mediprima", "piis_conclusion", "piis_evaluation", "review", "appeal", "ratification"}
+
+// boardPageSize is how many clocks a page shows.
+const boardPageSize = 50
 
 // deadlinesData is the page data of deadlines.html.
 type deadlinesData struct {
@@ -18,24 +27,50 @@ type deadlinesData struct {
 	Head   bool
 	Staff  []StaffMember
 	Worker string
+	Clocks []string
+	Clock  string
+	Late   bool
+	// Filtered tells whether any filter is set (the page offers to clear them).
+	Filtered bool
+	Pager    pager
 }
 
 func (s *Server) deadlinesPage(w http.ResponseWriter, r *http.Request, sess *Session) {
-	d := deadlinesData{Head: slices.Contains(sess.Roles(), "social_service_head")}
+	qv := r.URL.Query()
+	d := deadlinesData{Head: slices.Contains(sess.Roles(), "social_service_head"), Clocks: boardClocks}
 	if d.Head {
-		if wk := r.URL.Query().Get("worker"); uuidLike(wk) {
+		if wk := qv.Get("worker"); uuidLike(wk) {
 			d.Worker = wk
 		}
 		d.Names, d.Staff = s.staff(r, sess)
 	} else {
 		d.Names, _ = s.staffDirectory(r, sess)
 	}
-	b, err := s.decisions.Board(r.Context(), s.call(r, sess), Purposes[0], d.Worker)
+	if c := qv.Get("clock"); slices.Contains(boardClocks, c) {
+		d.Clock = c
+	}
+	d.Late = qv.Get("late") == "true"
+	d.Filtered = d.Worker != "" || d.Clock != "" || d.Late
+	page := 1
+	if n, err := strconv.Atoi(qv.Get("page")); err == nil && n > 1 && n <= 1000 {
+		page = n
+	}
+	q := BoardQuery{Worker: d.Worker, Clock: d.Clock, LateOnly: d.Late, Page: page, PageSize: boardPageSize}
+	b, err := s.decisions.Board(r.Context(), s.call(r, sess), Purposes[0], q)
 	if err != nil {
 		s.apiFailed(w, r, sess, err)
 		return
 	}
 	d.Board = b
+	total := b.Totals.Open
+	if d.Late {
+		total = b.Totals.Late
+	}
+	shown := (page-1)*boardPageSize + len(b.Items)
+	if b.More {
+		shown++
+	}
+	d.Pager = newPager("/deadlines", BoardQuery{Worker: d.Worker, Clock: d.Clock, LateOnly: d.Late}.Values(), page, boardPageSize, max(total, shown))
 	v := &view{Lang: langOf(r), Session: sess, Data: d}
 	v.Title = v.T("deadlines.title")
 	s.render(w, r, http.StatusOK, "deadlines", v)
