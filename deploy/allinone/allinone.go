@@ -32,6 +32,7 @@ import (
 	"github.com/entraide/entraide/services/decisions"
 	decdemo "github.com/entraide/entraide/services/decisions/demo"
 	"github.com/entraide/entraide/services/identity"
+	"github.com/entraide/entraide/services/payments"
 	"github.com/entraide/entraide/services/web/web"
 )
 
@@ -55,6 +56,7 @@ type Options struct {
 	IdentityListener      net.Listener
 	BeneficiariesListener net.Listener
 	DecisionsListener     net.Listener
+	PaymentsListener      net.Listener
 
 	Logger *slog.Logger
 	// Started is called once every service accepts requests, with their addresses and the demo logins.
@@ -72,6 +74,7 @@ type Started struct {
 	IdentityURL      string
 	BeneficiariesURL string
 	DecisionsURL     string
+	PaymentsURL      string
 	MongoURI         string
 	Brokers          []string
 	DemoLogins       []identity.Login
@@ -124,6 +127,7 @@ func Run(ctx context.Context, opts Options) error {
 	idCfg := identity.LoadConfig(opts.Env)
 	benCfg := beneficiaries.LoadConfig(opts.Env)
 	decCfg := decisions.LoadConfig(opts.Env)
+	payCfg := payments.LoadConfig(opts.Env)
 	webCfg, webErr := web.LoadConfig(opts.Env)
 	if err := errors.Join(opts.Env.Err(), webErr); err != nil {
 		return fmt.Errorf("allinone: configuration: %w", err)
@@ -134,6 +138,7 @@ func Run(ctx context.Context, opts Options) error {
 	webCfg.MongoURI = mongo.URI()
 	benCfg.MongoURI, benCfg.KafkaBrokers, benCfg.KafkaReplicationFactor = mongo.URI(), brokers, 1
 	decCfg.MongoURI, decCfg.KafkaBrokers, decCfg.KafkaReplicationFactor = mongo.URI(), brokers, 1
+	payCfg.MongoURI, payCfg.KafkaBrokers, payCfg.KafkaReplicationFactor = mongo.URI(), brokers, 1
 
 	var logins []identity.Login
 	if opts.SeedDemo {
@@ -151,6 +156,7 @@ func Run(ctx context.Context, opts Options) error {
 		{"identity", opts.IdentityListener, idCfg.HTTPAddr, &idCfg.Listener},
 		{"beneficiaries", opts.BeneficiariesListener, benCfg.HTTPAddr, &benCfg.Listener},
 		{"decisions", opts.DecisionsListener, decCfg.HTTPAddr, &decCfg.Listener},
+		{"payments", opts.PaymentsListener, payCfg.HTTPAddr, &payCfg.Listener},
 		{"web", opts.WebListener, webCfg.HTTPAddr, &webCfg.Listener},
 	}
 	for i, l := range listeners {
@@ -167,8 +173,10 @@ func Run(ctx context.Context, opts Options) error {
 	webCfg.IdentityURL = "http://" + loopback(idCfg.Listener.Addr())
 	benCfg.IdentityURL = webCfg.IdentityURL
 	decCfg.IdentityURL = webCfg.IdentityURL
+	payCfg.IdentityURL = webCfg.IdentityURL
 	webCfg.BeneficiariesURL = "http://" + loopback(benCfg.Listener.Addr())
 	webCfg.DecisionsURL = "http://" + loopback(decCfg.Listener.Addr())
+	webCfg.PaymentsURL = "http://" + loopback(payCfg.Listener.Addr())
 	for _, l := range logins {
 		webCfg.DemoLogins = append(webCfg.DemoLogins, web.DemoLogin{Tenant: l.Tenant, Username: l.Username, Role: string(l.Role)})
 		webCfg.DemoPassword = l.Password
@@ -178,11 +186,12 @@ func Run(ctx context.Context, opts Options) error {
 	defer stop()
 	decLog := logger.With("service", "decisions")
 	var wg sync.WaitGroup
-	errc := make(chan error, 4)
+	errc := make(chan error, 5)
 	for name, run := range map[string]func() error{
 		"identity":      func() error { return identity.Run(ctx, idCfg, logger.With("service", "identity")) },
 		"beneficiaries": func() error { return beneficiaries.Run(ctx, benCfg, logger.With("service", "beneficiaries")) },
 		"decisions":     func() error { return runDecisions(ctx, decCfg, benCfg, logins, opts, decLog) },
+		"payments":      func() error { return payments.Run(ctx, payCfg, logger.With("service", "payments")) },
 		"web":           func() error { return web.Run(ctx, webCfg, logger.With("service", "web")) },
 	} {
 		wg.Go(func() {
@@ -198,6 +207,7 @@ func Run(ctx context.Context, opts Options) error {
 			IdentityURL:      webCfg.IdentityURL,
 			BeneficiariesURL: webCfg.BeneficiariesURL,
 			DecisionsURL:     webCfg.DecisionsURL,
+			PaymentsURL:      webCfg.PaymentsURL,
 			MongoURI:         mongo.URI(),
 			Brokers:          brokers,
 			DemoLogins:       logins,

@@ -36,7 +36,7 @@ func start(t *testing.T, dataDir string, demoDone chan<- error) (Started, func()
 		DataDir: dataDir, MongoAddr: "127.0.0.1:0", KafkaPort: 0, SeedDemo: true,
 		// Cheap password hashing keeps the test quick; the real parameters are the default.
 		Env:         config.FromMap(map[string]string{"IDENTITY_ARGON2_MEMORY_KIB": "8192", "IDENTITY_ARGON2_TIME": "1"}),
-		WebListener: listen(), IdentityListener: listen(), BeneficiariesListener: listen(), DecisionsListener: listen(),
+		WebListener: listen(), IdentityListener: listen(), BeneficiariesListener: listen(), DecisionsListener: listen(), PaymentsListener: listen(),
 		Logger:  slog.New(slog.DiscardHandler),
 		Started: func(s Started) { started <- s },
 		DecisionsDemo: func(err error) {

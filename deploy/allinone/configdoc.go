@@ -7,6 +7,7 @@ import (
 	"github.com/entraide/entraide/services/beneficiaries"
 	"github.com/entraide/entraide/services/decisions"
 	"github.com/entraide/entraide/services/identity"
+	"github.com/entraide/entraide/services/payments"
 	"github.com/entraide/entraide/services/web/web"
 )
 
@@ -21,6 +22,7 @@ func ConfigurationTables() string {
 		{"identity (`services/identity`, `cmd/identity`)", func(r *config.Reader) { identity.LoadConfig(r) }},
 		{"beneficiaries (`services/beneficiaries`, `cmd/beneficiaries`)", func(r *config.Reader) { beneficiaries.LoadConfig(r) }},
 		{"decisions (`services/decisions`, `cmd/decisions`)", func(r *config.Reader) { decisions.LoadConfig(r) }},
+		{"payments (`services/payments`, `cmd/payments`)", func(r *config.Reader) { payments.LoadConfig(r) }},
 		{"web front end (`services/web`, `cmd/web`)", func(r *config.Reader) { _, _ = web.LoadConfig(r) }},
 		{"all-in-one only (`deploy/allinone`, `make run`; it also reads the variables above)", func(r *config.Reader) { Declare(r) }},
 	} {

@@ -8,6 +8,7 @@ require (
 	github.com/entraide/entraide/services/beneficiaries v0.0.0-00010101000000-000000000000
 	github.com/entraide/entraide/services/decisions v0.0.0-00010101000000-000000000000
 	github.com/entraide/entraide/services/identity v0.0.0-00010101000000-000000000000
+	github.com/entraide/entraide/services/payments v0.0.0-00010101000000-000000000000
 	github.com/entraide/entraide/services/web v0.0.0-00010101000000-000000000000
 	go.mongodb.org/mongo-driver/v2 v2.10.0
 )
@@ -97,5 +98,6 @@ replace (
 	github.com/entraide/entraide/services/beneficiaries => ../../services/beneficiaries
 	github.com/entraide/entraide/services/decisions => ../../services/decisions
 	github.com/entraide/entraide/services/identity => ../../services/identity
+	github.com/entraide/entraide/services/payments => ../../services/payments
 	github.com/entraide/entraide/services/web => ../../services/web
 )

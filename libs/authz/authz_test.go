@@ -259,6 +259,15 @@ var expected = map[string][]string{
 	"POST /v1/decisions/{id}/appeals/judgment": {"social_worker", "social_service_head"},
 	"POST /v1/decisions/{id}/piis":             {"social_worker", "social_service_head"},
 	"POST /v1/decisions/{id}/mediprima":        {"social_worker", "social_service_head"},
+	// web pages: payments (due instalments, runs, approval, export), finance only
+	"GET /payments":                         {"accountant", "finance_director"},
+	"GET /payments/runs":                    {"accountant", "finance_director"},
+	"POST /payments/runs":                   {"accountant", "finance_director"},
+	"GET /payments/runs/{id}":               {"accountant", "finance_director"},
+	"POST /payments/runs/{id}/approval":     {"finance_director"},
+	"POST /payments/runs/{id}/cancellation": {"accountant", "finance_director"},
+	"POST /payments/runs/{id}/export":       {"accountant", "finance_director"},
+	"GET /payments/runs/{id}/file":          {"accountant", "finance_director"},
 	// payments API: finance builds, approves (the director) and exports runs; the social service reads a file's
 	// payment status
 	"GET /v1/instalments":             {"accountant", "finance_director"},

@@ -11,6 +11,7 @@ require (
 	github.com/entraide/entraide/services/beneficiaries v0.0.0-00010101000000-000000000000
 	github.com/entraide/entraide/services/decisions v0.0.0-00010101000000-000000000000
 	github.com/entraide/entraide/services/identity v0.0.0-00010101000000-000000000000
+	github.com/entraide/entraide/services/payments v0.0.0-00010101000000-000000000000
 	github.com/google/uuid v1.6.0
 	github.com/prometheus/client_golang v1.25.0
 	go.mongodb.org/mongo-driver/v2 v2.10.0
@@ -99,4 +100,5 @@ replace (
 	github.com/entraide/entraide/services/beneficiaries => ../beneficiaries
 	github.com/entraide/entraide/services/decisions => ../decisions
 	github.com/entraide/entraide/services/identity => ../identity
+	github.com/entraide/entraide/services/payments => ../payments
 )

@@ -37,6 +37,8 @@ var navEntries = []navEntry{
 	{Route: "/teams", Label: "nav.teams", Description: "nav.teams.description"},
 	{Route: "/deadlines", Label: "nav.deadlines", Description: "nav.deadlines.description"},
 	{Route: "/decisions", Label: "nav.decisions", Description: "nav.decisions.description"},
+	{Route: "/payments", Label: "nav.payments", Description: "nav.payments.description"},
+	{Route: "/payments/runs", Label: "nav.payment_runs", Description: "nav.payment_runs.description"},
 	{Route: "/proposals", Label: "nav.proposals", Description: "nav.proposals.description"},
 	{Route: "/sessions", Label: "nav.sessions", Description: "nav.sessions.description"},
 	{Route: "/urgent-decisions", Label: "nav.urgent", Description: "nav.urgent.description"},

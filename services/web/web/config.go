@@ -31,6 +31,10 @@ type Config struct {
 	DecisionsURL string
 	// DecisionsTimeout bounds each call to the decisions service.
 	DecisionsTimeout time.Duration
+	// PaymentsURL is the base URL of the payments service's HTTP API (due instalments, payment runs, their files).
+	PaymentsURL string
+	// PaymentsTimeout bounds each call to the payments service (a run's file is streamed without a limit).
+	PaymentsTimeout time.Duration
 	// DocumentMaxBytes is the largest document the upload form accepts (the beneficiaries service's own limit,
 	// same variable): a larger file is refused while it streams, before the service stores anything.
 	DocumentMaxBytes int64
@@ -68,6 +72,9 @@ func LoadConfig(r *config.Reader) (Config, error) {
 		DecisionsURL: r.String("DECISIONS_URL", "http://127.0.0.1:8083", "base URL of the decisions service's HTTP API"),
 		DecisionsTimeout: r.Duration("WEB_DECISIONS_TIMEOUT", 10*time.Second,
 			"time limit of each call to the decisions service"),
+		PaymentsURL: r.String("PAYMENTS_URL", "http://127.0.0.1:8084", "base URL of the payments service's HTTP API"),
+		PaymentsTimeout: r.Duration("WEB_PAYMENTS_TIMEOUT", 30*time.Second,
+			"time limit of each call to the payments service (building a run claims every due payment; file downloads excepted)"),
 		DocumentMaxBytes: int64(r.Int("BENEFICIARIES_DOCUMENT_MAX_BYTES", 20<<20,
 			"largest document upload accepted, in bytes (the beneficiaries service reads the same variable)")),
 		MongoURI:         r.Secret("MONGO_URI", "mongodb://127.0.0.1:27017", "MongoDB connection string (sessions are kept in web_sessions)"),
@@ -94,6 +101,12 @@ func LoadConfig(r *config.Reader) (Config, error) {
 	}
 	if u, perr := url.Parse(c.DecisionsURL); perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("DECISIONS_URL: %q is not an http(s) URL", c.DecisionsURL))
+	}
+	if u, perr := url.Parse(c.PaymentsURL); perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("PAYMENTS_URL: %q is not an http(s) URL", c.PaymentsURL))
+	}
+	if c.PaymentsTimeout <= 0 {
+		errs = append(errs, errors.New("WEB_PAYMENTS_TIMEOUT must be positive"))
 	}
 	if c.DecisionsTimeout <= 0 {
 		errs = append(errs, errors.New("WEB_DECISIONS_TIMEOUT must be positive"))

@@ -28,6 +28,7 @@ type Server struct {
 	identity  *IdentityClient
 	registry  *BeneficiariesClient
 	decisions *DecisionsClient
+	payments  *PaymentsClient
 	sessions  *SessionStore
 	refresher *refresher
 	loginCSRF loginCSRF
@@ -86,6 +87,7 @@ func NewServer(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 		cfg: cfg, log: d.Logger, identity: identity, sessions: store, loginCSRF: loginCSRF{key: key},
 		registry:  NewBeneficiariesClient(cfg.BeneficiariesURL, cfg.BeneficiariesTimeout),
 		decisions: NewDecisionsClient(cfg.DecisionsURL, cfg.DecisionsTimeout),
+		payments:  NewPaymentsClient(cfg.PaymentsURL, cfg.PaymentsTimeout),
 		refresher: &refresher{store: store, identity: identity, margin: cfg.RefreshMargin,
 			lockFor: cfg.IdentityTimeout + 5*time.Second, poll: 100 * time.Millisecond},
 		authorize: d.Authorize, pages: pg,
@@ -211,6 +213,8 @@ func (s *Server) routes(rt *httpkit.Router) {
 	s.inquiryRoutes(handle)
 	// The committee's sessions and the president's urgent decisions (pages_sessions.go).
 	s.sessionRoutes(handle)
+	// Due instalments and payment runs, over the payments service (pages_payments.go).
+	s.paymentRoutes(handle)
 
 	// The DPO's audit trail (pages_audit.go).
 	handle("GET /audit", s.page(s.auditPage))
@@ -397,7 +401,8 @@ func (s *Server) apiFailed(w http.ResponseWriter, r *http.Request, sess *Session
 	case http.StatusNotFound:
 		s.errorPage(w, r, sess, http.StatusNotFound, "error.notfound.title", "error.notfound.message")
 	case 0:
-		if errors.Is(err, ErrIdentityUnavailable) || errors.Is(err, ErrBeneficiariesUnavailable) || errors.Is(err, ErrDecisionsUnavailable) {
+		if errors.Is(err, ErrIdentityUnavailable) || errors.Is(err, ErrBeneficiariesUnavailable) || errors.Is(err, ErrDecisionsUnavailable) ||
+			errors.Is(err, ErrPaymentsUnavailable) {
 			s.unavailable(w, r, sess, err)
 			return
 		}
