@@ -1,7 +1,8 @@
 # Entraide — one workspace, several modules. Every target loops over the modules listed in go.work.
 #   make run     the embedded default: every service + FerretDB + kfake in one process, web on http://localhost:8080
 #   make test    every module's tests (embedded engines, or MONGO_URI / KAFKA_BROKERS when set)
-#   make bench   benchmarks
+#   make bench   benchmarks (BENCH_POSTGRES_URL adds FerretDB on PostgreSQL: eval "$(scripts/postgres.sh start)")
+#   make bench-board  the decisions deadline board at 20,000 open files, FerretDB on PostgreSQL (throwaway cluster) and SQLite
 #   make lint    gofmt, go vet, staticcheck
 #   make build   each module on its own (GOWORK=off) and the binaries into bin/
 
@@ -16,8 +17,9 @@ LDFLAGS := -X github.com/entraide/entraide/libs/httpkit.Version=$(VERSION) -X gi
 TESTFLAGS ?=
 TEST_TIMEOUT ?= 20m
 DATA_DIR ?= .data
+BENCH_TIMEOUT ?= 60m
 
-.PHONY: run test bench lint build fmt tidy kafka-start kafka-stop
+.PHONY: run test bench bench-board lint build fmt tidy kafka-start kafka-stop
 
 run:
 	$(GO) run -ldflags "$(LDFLAGS)" ./deploy/allinone/cmd/entraide -data-dir $(DATA_DIR)
@@ -33,8 +35,13 @@ test:
 bench:
 	@set -e; for m in $(MODULES); do \
 	  echo "=== go test -bench $${m#$(CURDIR)/}"; \
-	  (cd $$m && $(GO) test -run '^$$' -bench . -benchmem ./...); \
+	  (cd $$m && $(GO) test -run '^$$' -bench . -benchmem -timeout $(BENCH_TIMEOUT) ./...); \
 	done
+
+# The deadline board benchmark (services/decisions/BENCHMARKS.md) on a throwaway PostgreSQL cluster and on SQLite.
+bench-board:
+	@set -e; eval "$$(scripts/postgres.sh start)"; trap 'scripts/postgres.sh stop' EXIT; \
+	  cd services/decisions && $(GO) test -run '^$$' -bench '^BenchmarkBoard$$' -benchtime 1x -timeout $(BENCH_TIMEOUT) ./board
 
 lint:
 	@set -e; out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
