@@ -355,6 +355,10 @@ func TestOutcomeIdempotent(t *testing.T) {
 	if it["outcome"] != "approved" || it["quorum_at_decision"].(map[string]any)["present"] != float64(3) {
 		t.Fatalf("item %v", it)
 	}
+	// The decisions recorded the ratification: nothing is left to hand over.
+	if p := body["pending_outcomes"].([]any); len(p) != 0 {
+		t.Fatalf("pending outcomes %v", p)
+	}
 	if st, _, raw, _ := e.call(c.secretary, "POST", "/v1/sessions/"+id+"/closing", nil, etag(h)); st != 200 {
 		t.Fatalf("close: %d %s", st, raw)
 	}
