@@ -234,3 +234,57 @@ func TestBoardMergesSourcesWithFiltersTotalsAndPages(t *testing.T) {
 		t.Errorf("rebuilt board %v, want %v (%v)", refs(bd), refs(after), err)
 	}
 }
+
+func TestClockIndexAsASource(t *testing.T) {
+	ctx := context.Background()
+	db := testkit.Database(t)
+	proj := projection.NewRepository(db)
+	reqs := &request.Service{Repo: request.NewRepository(db, nil), Proj: proj, Audit: kit.NewAuditor(nil, nil)}
+	today := civil.MustNew(2026, 11, 30)
+	svc := board.New(reqs, func() time.Time { return time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC) })
+	proj.OnFile = svc.Directory.FileChanged
+	const tenant = "t-index"
+	worker, fileA, fileB := uuid.NewString(), uuid.NewString(), uuid.NewString()
+	fileEvent(t, proj, tenant, fileA, uuid.NewString(), worker, "", time.Now())
+	fileEvent(t, proj, tenant, fileB, uuid.NewString(), uuid.NewString(), "", time.Now())
+
+	idx := board.NewClockIndex(db, "test", board.ClockNotification, board.ClockRatification)
+	svc.Add(idx)
+	notif, _ := legalclock.NotificationDue(today.AddDays(-14))
+	put := func(c board.Clock) {
+		t.Helper()
+		if err := idx.Put(ctx, tenant, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(board.Clock{Key: "d1/notification", Clock: board.ClockNotification, RefType: board.RefDecision, RefID: "d1", FileID: fileA, Deadline: notif})
+	put(board.Clock{Key: "u1/ratification", Clock: board.ClockRatification, RefType: board.RefUrgent, RefID: "u1", FileID: fileB,
+		Deadline: legalclock.Deadline{FR: "Décision urgente non ratifiée", NL: "Dringende beslissing niet bekrachtigd"}})
+	put(board.Clock{Key: "d1/notification", Clock: board.ClockNotification, RefType: board.RefDecision, RefID: "d1", FileID: fileA, Deadline: notif}) // again: no change
+
+	head := kit.Actor{UserID: uuid.NewString(), Tenant: tenant, Roles: []string{kit.RoleHead}}
+	bd, err := svc.Build(ctx, head, board.Query{Page: 1, PageSize: 10, Purpose: "case_follow_up"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bd.Items) != 2 || bd.Items[0].RefID != "u1" || bd.Items[0].Due.State != legalclock.NotRunning || bd.Items[0].Deadline.NL == "" ||
+		bd.Items[1].RefID != "d1" || bd.Items[1].Due.State != legalclock.Late || bd.Items[1].Deadline.FR != notif.FR || bd.Items[1].Assignee != worker {
+		t.Fatalf("board %+v", bd.Items)
+	}
+	if bd.Totals != (board.Totals{Open: 2, Late: 1}) {
+		t.Errorf("totals %+v", bd.Totals)
+	}
+	w := kit.Actor{UserID: worker, Tenant: tenant, Roles: []string{kit.RoleSocialWorker}}
+	if bd, _ := svc.Build(ctx, w, board.Query{Page: 1, PageSize: 10, Purpose: "case_follow_up"}); len(bd.Items) != 1 || bd.Items[0].RefID != "d1" {
+		t.Errorf("worker's board %+v", bd.Items)
+	}
+	if bd, _ := svc.Build(ctx, head, board.Query{Clock: board.ClockDecision, Page: 1, PageSize: 10, Purpose: "case_follow_up"}); len(bd.Items) != 0 {
+		t.Errorf("decision clocks only: %+v", bd.Items)
+	}
+	if err := idx.Remove(ctx, tenant, "d1/notification"); err != nil {
+		t.Fatal(err)
+	}
+	if bd, _ := svc.Build(ctx, head, board.Query{Page: 1, PageSize: 10, Purpose: "case_follow_up"}); len(bd.Items) != 1 {
+		t.Errorf("after remove: %+v", bd.Items)
+	}
+}

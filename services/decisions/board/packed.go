@@ -114,17 +114,25 @@ var errNotBuilt = errors.New("board: index not built")
 // load reads tenant's index, from memory for the shards whose version has not moved. errNotBuilt when the
 // tenant's index was never built.
 func (p packed) load(ctx context.Context, tenant string) (*snapshot, error) {
+	return p.loadIf(ctx, tenant, true)
+}
+
+// loadIf is load; with requireBuilt false an index never built reads as it is (empty when nothing was written).
+func (p packed) loadIf(ctx context.Context, tenant string, requireBuilt bool) (*snapshot, error) {
 	if tenant == "" {
 		return nil, store.ErrNoTenant
 	}
 	raw, err := p.stamps.FindOne(ctx, bson.D{{Key: "_id", Value: p.stampID(tenant)}}).Raw()
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, errNotBuilt
+		if requireBuilt {
+			return nil, errNotBuilt
+		}
+		return &snapshot{read: time.Now()}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("board: read %s stamp: %w", p.coll.Name(), err)
 	}
-	if built, _ := raw.Lookup("built").BooleanOK(); !built {
+	if built, _ := raw.Lookup("built").BooleanOK(); !built && requireBuilt {
 		return nil, errNotBuilt
 	}
 	var want Versions
