@@ -129,20 +129,57 @@ func NewRepository(db *mongo.Database, onWrite func(collection, id string)) *Rep
 var ErrMoved = errors.New("schedule: instalment moved on")
 
 // Transition changes an instalment of tenant from status from (and, when run is set, in that run) with set, under
-// the document lock; ErrMoved when it is no longer there.
+// the document lock; ErrMoved when it is no longer there. The update's filter carries the conditions, so it is
+// atomic on MongoDB across replicas (and under the process lock on FerretDB, whose updates are read-modify-write);
+// a read by _id first turns the common "moved on" case away without the conditional update (which FerretDB's
+// SQLite backend, pushing down only a bare _id, answers by scanning: fine for the embedded demo, the scale runs on
+// MongoDB or FerretDB/PostgreSQL).
 func (r *Repository) Transition(ctx context.Context, tenant, id, from, run string, set bson.D, push ...bson.E) error {
-	coll := r.Instalments.Collection()
-	filter := bson.D{{Key: "_id", Value: id}, {Key: "tenant", Value: tenant}, {Key: "status", Value: from}}
-	if run != "" {
-		filter = append(filter, bson.E{Key: "run_id", Value: run})
-	}
 	update := bson.D{{Key: "$set", Value: set}, {Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}}
 	if len(push) > 0 {
 		update = append(update, bson.E{Key: "$push", Value: bson.D(push)})
 	}
+	return r.change(ctx, tenant, id, from, run, update)
+}
+
+// Unset removes fields of an instalment of tenant in status from, under the document lock.
+func (r *Repository) Unset(ctx context.Context, tenant, id, from string, fields ...string) error {
+	u := bson.D{}
+	for _, f := range fields {
+		u = append(u, bson.E{Key: f, Value: ""})
+	}
+	err := r.change(ctx, tenant, id, from, "", bson.D{{Key: "$unset", Value: u}})
+	if errors.Is(err, ErrMoved) {
+		return nil
+	}
+	return err
+}
+
+func (r *Repository) change(ctx context.Context, tenant, id, from, run string, update bson.D) error {
+	coll := r.Instalments.Collection()
 	unlock := store.LockDocument(coll, id)
+	defer unlock()
+	var cur struct {
+		Tenant string `bson:"tenant"`
+		Status string `bson:"status"`
+		RunID  string `bson:"run_id"`
+	}
+	err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}},
+		options.FindOne().SetProjection(bson.D{{Key: "tenant", Value: 1}, {Key: "status", Value: 1}, {Key: "run_id", Value: 1}})).Decode(&cur)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return ErrMoved
+	}
+	if err != nil {
+		return fmt.Errorf("schedule: read instalment: %w", err)
+	}
+	if cur.Tenant != tenant || cur.Status != from || (run != "" && cur.RunID != run) {
+		return ErrMoved
+	}
+	filter := bson.D{{Key: "_id", Value: id}, {Key: "tenant", Value: tenant}, {Key: "status", Value: from}}
+	if run != "" {
+		filter = append(filter, bson.E{Key: "run_id", Value: run})
+	}
 	res, err := coll.UpdateOne(ctx, filter, update)
-	unlock()
 	if err != nil {
 		return fmt.Errorf("schedule: update instalment: %w", err)
 	}
@@ -150,20 +187,6 @@ func (r *Repository) Transition(ctx context.Context, tenant, id, from, run strin
 		return ErrMoved
 	}
 	return nil
-}
-
-// Unset removes fields of an instalment of tenant in status from, under the document lock.
-func (r *Repository) Unset(ctx context.Context, tenant, id, from string, fields ...string) error {
-	coll := r.Instalments.Collection()
-	u := bson.D{}
-	for _, f := range fields {
-		u = append(u, bson.E{Key: f, Value: ""})
-	}
-	unlock := store.LockDocument(coll, id)
-	defer unlock()
-	_, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "tenant", Value: tenant}, {Key: "status", Value: from}},
-		bson.D{{Key: "$unset", Value: u}})
-	return err
 }
 
 // InstalmentsOf lists the instalments of a decision.
