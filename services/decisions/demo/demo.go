@@ -445,14 +445,14 @@ func (s *seeder) run(ctx context.Context) error {
 		if r == appealed {
 			res = income
 		}
-		s.inquire(r, P.AddDays(-15), true, res)
+		s.inquire(r, P.AddDays(-16), true, res)
 	}
-	s.propose(decided, P.AddDays(-13), s.risProposal(decided, ris.Isole, "Vit seul dans un studio.", nil), P.AddDays(-12))
-	s.propose(notified, P.AddDays(-13), onceProposal(35000, P.AddDays(-13), proposal.Payee{Kind: proposal.PayBeneficiary},
-		"Facture de régularisation d'énergie que les revenus du ménage ne permettent pas de payer."), P.AddDays(-12))
-	s.propose(appealed, P.AddDays(-13), s.risProposal(appealed, ris.Cohabitant, "Cohabite avec sa sœur, qui a ses propres revenus.", income), P.AddDays(-12))
-	s.propose(rejected, P.AddDays(-13), onceProposal(120000, P.AddDays(-13), proposal.Payee{Kind: proposal.PayThirdParty,
-		Name: "Immo Démo SPRL", IBAN: "BE68539007547034"}, "Garantie locative d'un nouveau logement (deux mois de loyer)."), P.AddDays(-12))
+	s.propose(decided, P.AddDays(-15), s.risProposal(decided, ris.Isole, "Vit seul dans un studio.", nil), P.AddDays(-14))
+	s.propose(notified, P.AddDays(-15), onceProposal(35000, P.AddDays(-15), proposal.Payee{Kind: proposal.PayBeneficiary},
+		"Facture de régularisation d'énergie que les revenus du ménage ne permettent pas de payer."), P.AddDays(-14))
+	s.propose(appealed, P.AddDays(-15), s.risProposal(appealed, ris.Cohabitant, "Cohabite avec sa sœur, qui a ses propres revenus.", income), P.AddDays(-14))
+	s.propose(rejected, P.AddDays(-15), onceProposal(120000, P.AddDays(-15), proposal.Payee{Kind: proposal.PayThirdParty,
+		Name: "Immo Démo SPRL", IBAN: "BE68539007547034"}, "Garantie locative d'un nouveau logement (deux mois de loyer)."), P.AddDays(-14))
 	s.pastSession(P, []*req{decided, notified, appealed, rejected})
 
 	// Recent requests.
@@ -528,7 +528,7 @@ func (s *seeder) members() []session.Member {
 // president approves the minutes the next day. Then the decisions go out: one notified, one notified and appealed.
 func (s *seeder) pastSession(P civil.Date, items []*req) {
 	var id string
-	s.add(s.at(P.AddDays(-11), 9, 0), "past session planned", func(ctx context.Context) error {
+	s.add(s.at(P.AddDays(-13), 9, 0), "past session planned", func(ctx context.Context) error {
 		rec, err := s.app.Sessions.Plan(ctx, s.secretary(), session.PlanInput{Date: P, Time: "14:00", Place: "Salle du conseil", Members: s.members()})
 		if err != nil {
 			return err

@@ -179,7 +179,7 @@ func TestSeedMakesEveryStageOnce(t *testing.T) {
 	var ids []struct {
 		ID string `bson:"_id"`
 	}
-	cur, err = db.Collection(session.CollSessions).Find(ctx, bson.D{{Key: "session.status", Value: committee.MinutesApproved}})
+	cur, err = db.Collection(session.CollSessions).Find(ctx, bson.D{{Key: "tenant", Value: demo.Tenant}, {Key: "status", Value: committee.MinutesApproved}})
 	if err != nil || cur.All(ctx, &ids) != nil || len(ids) != 1 {
 		t.Fatalf("past session: %v %v", ids, err)
 	}
