@@ -33,6 +33,7 @@ import (
 	decdemo "github.com/entraide/entraide/services/decisions/demo"
 	"github.com/entraide/entraide/services/identity"
 	"github.com/entraide/entraide/services/payments"
+	paydemo "github.com/entraide/entraide/services/payments/demo"
 	"github.com/entraide/entraide/services/web/web"
 )
 
@@ -64,6 +65,8 @@ type Options struct {
 	// DecisionsDemo, when set, is called once the background step that seeds the decisions demo ended (nil: seeded
 	// now or before; else why not).
 	DecisionsDemo func(error)
+	// PaymentsDemo, when set, is called once the background step that seeds the payments demo ended.
+	PaymentsDemo func(paydemo.Result, error)
 	// DemoWait bounds the wait of that step for the registry's demo files in the decisions projection [3m].
 	DemoWait time.Duration
 }
@@ -191,7 +194,7 @@ func Run(ctx context.Context, opts Options) error {
 		"identity":      func() error { return identity.Run(ctx, idCfg, logger.With("service", "identity")) },
 		"beneficiaries": func() error { return beneficiaries.Run(ctx, benCfg, logger.With("service", "beneficiaries")) },
 		"decisions":     func() error { return runDecisions(ctx, decCfg, benCfg, logins, opts, decLog) },
-		"payments":      func() error { return payments.Run(ctx, payCfg, logger.With("service", "payments")) },
+		"payments":      func() error { return runPayments(ctx, payCfg, logins, opts, logger.With("service", "payments")) },
 		"web":           func() error { return web.Run(ctx, webCfg, logger.With("service", "web")) },
 	} {
 		wg.Go(func() {

@@ -359,21 +359,21 @@ func (s *Service) Build(ctx context.Context, a kit.Actor, in Input) (Record, err
 		byKind.add(c.in.Kind, c.in.AmountCents)
 		byArticle.add(c.in.BudgetArticle, c.in.AmountCents)
 	}
-	status := StatusDraft
 	if n == 0 {
-		status = StatusCancelled
+		// Nothing claimed: the empty run is dropped (its number stays unused).
+		if _, err := s.Runs.Collection().DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "tenant", Value: a.Tenant}}); err != nil {
+			return Record{}, fmt.Errorf("run: drop an empty run: %w", err)
+		}
+		return Record{}, problem.Invalid(problem.Field("execution_date", "payments.nothing_due"))
 	}
+	status := StatusDraft
 	_, err = s.Runs.Update(ctx, a.Tenant, id, func(x *Run) ([]events.Event, error) {
 		x.Status, x.Count, x.TotalCents, x.Skipped = status, n, sum, skipped
 		x.ByKind, x.ByArticle = byKind.list(), byArticle.list()
-		x.Settled = n == 0
 		return nil, nil
 	})
 	if err != nil {
 		return Record{}, err
-	}
-	if n == 0 {
-		return Record{}, problem.Invalid(problem.Field("execution_date", "payments.nothing_due"))
 	}
 	s.Audit.Record(ctx, a, kit.Entry{Action: "run.create", ResourceType: "run", ResourceID: id})
 	return s.Runs.Load(ctx, a.Tenant, id)
