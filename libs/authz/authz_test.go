@@ -158,6 +158,8 @@ var expected = map[string][]string{
 	"POST /sessions/{id}/minutes-approval":         {"president"},
 	"GET /urgent-decisions/new":                    {"president"},
 	"POST /urgent-decisions/new":                   {"president"},
+	"GET /committee-rules":                         {"tenant_admin"},
+	"POST /committee-rules":                        {"tenant_admin"},
 	// beneficiaries API: persons
 	"POST /v1/persons":                                       {"social_worker", "social_service_head"},
 	"POST /v1/persons/search":                                {"social_worker", "social_service_head"},

@@ -46,6 +46,7 @@ var navEntries = []navEntry{
 	{Route: "/audit", Label: "nav.audit", Description: "nav.audit.description"},
 	{Route: "/users", Label: "nav.users", Description: "nav.users.description"},
 	{Route: "/settings", Label: "nav.settings", Description: "nav.settings.description"},
+	{Route: "/committee-rules", Label: "nav.committee_rules", Description: "nav.committee_rules.description"},
 	{Route: "/ris-amounts", Label: "nav.ris_amounts", Description: "nav.ris_amounts.description"},
 	{Route: "/tenants", Label: "nav.tenants", Description: "nav.tenants.description"},
 	{Route: "/account", Label: "nav.account", Description: "nav.account.description"},

@@ -300,3 +300,28 @@ func (c *DecisionsClient) SessionDocument(ctx context.Context, cl call, id, ref 
 	}
 	return res, nil
 }
+
+// CommitteeRules are the tenant's rules of order for the committee's votes, with the settings' clear days.
+type CommitteeRules struct {
+	Quorum               string `json:"quorum"`
+	QuorumFixed          int    `json:"quorum_fixed"`
+	Majority             string `json:"majority"`
+	Tie                  string `json:"tie"`
+	ConvocationClearDays int    `json:"convocation_clear_days,omitempty"`
+	Version              int64  `json:"version,omitempty"`
+}
+
+// CommitteeRules reads the tenant's committee rules.
+func (c *DecisionsClient) CommitteeRules(ctx context.Context, cl call) (CommitteeRules, error) {
+	var out CommitteeRules
+	_, err := c.do(ctx, cl, http.MethodGet, "/v1/committee-rules", nil, &out)
+	return out, err
+}
+
+// PutCommitteeRules replaces the tenant's committee rules read at version.
+func (c *DecisionsClient) PutCommitteeRules(ctx context.Context, cl call, version int64, in CommitteeRules) (CommitteeRules, error) {
+	body := map[string]any{"quorum": in.Quorum, "quorum_fixed": in.QuorumFixed, "majority": in.Majority, "tie": in.Tie}
+	var out CommitteeRules
+	_, err := c.do(ctx, cl.withVersion(version), http.MethodPut, "/v1/committee-rules", body, &out)
+	return out, err
+}

@@ -34,6 +34,8 @@ func (s *Server) sessionRoutes(handle func(string, http.Handler)) {
 	handle("GET /sessions/{id}/minutes.pdf", s.page(s.sessionDocument(false, true)))
 	handle("GET /sessions/{id}/items/{ref}/extract", s.page(s.sessionDocument(true, false)))
 	handle("GET /sessions/{id}/items/{ref}/extract.pdf", s.page(s.sessionDocument(true, true)))
+	handle("GET /committee-rules", s.page(s.committeeRulesPage))
+	handle("POST /committee-rules", s.page(s.saveCommitteeRules))
 	handle("GET /urgent-decisions", s.page(s.urgentDecisionsPage))
 	handle("GET /urgent-decisions/new", s.page(s.newUrgentPage))
 	handle("POST /urgent-decisions/new", s.page(s.decideUrgently))
@@ -685,6 +687,82 @@ func (s *Server) decideUrgently(w http.ResponseWriter, r *http.Request, sess *Se
 		// The refused request stays under its key: the corrected form is a new request.
 		s.renderUrgentForm(w, r, sess, ae.Status, f, newIdempotencyKey())
 	default:
+		s.apiFailed(w, r, sess, err)
+	}
+}
+
+// ---- the committee's rules of order (tenant admin) --------------------------------------------------------
+
+var committeeRulesFields = []formField{
+	{Name: "quorum", Label: "committee_rules.quorum"},
+	{Name: "quorum_fixed", Label: "committee_rules.quorum_fixed"},
+	{Name: "majority", Label: "committee_rules.majority"},
+	{Name: "tie", Label: "committee_rules.tie"},
+}
+
+type committeeRulesData struct {
+	Version   int64
+	ClearDays int
+	Quorums   []string
+	Majority  []string
+	Ties      []string
+}
+
+func (s *Server) committeeRulesPage(w http.ResponseWriter, r *http.Request, sess *Session) {
+	cr, err := s.decisions.CommitteeRules(r.Context(), s.call(r, sess))
+	if err != nil {
+		s.apiFailed(w, r, sess, err)
+		return
+	}
+	f := newForm(committeeRulesFields, url.Values{"quorum": {cr.Quorum}, "quorum_fixed": {strconv.Itoa(cr.QuorumFixed)},
+		"majority": {cr.Majority}, "tie": {cr.Tie}})
+	s.renderCommitteeRules(w, r, sess, http.StatusOK, f, cr)
+}
+
+func (s *Server) renderCommitteeRules(w http.ResponseWriter, r *http.Request, sess *Session, status int, f *form, cr CommitteeRules) {
+	v := &view{Lang: langOf(r), Session: sess, Form: f, Data: committeeRulesData{Version: cr.Version, ClearDays: cr.ConvocationClearDays,
+		Quorums: []string{"majority_of_members", "fixed_number"}, Majority: []string{"votes_cast", "members_present"},
+		Ties: []string{"rejected", "president_casting_vote"}}}
+	v.Title = v.T("committee_rules.title")
+	s.render(w, r, status, "committee_rules", v)
+}
+
+func (s *Server) saveCommitteeRules(w http.ResponseWriter, r *http.Request, sess *Session) {
+	values := url.Values{}
+	for _, fd := range committeeRulesFields {
+		values.Set(fd.Name, strings.TrimSpace(r.PostFormValue(fd.Name)))
+	}
+	f := newForm(committeeRulesFields, values)
+	in := CommitteeRules{Quorum: values.Get("quorum"), Majority: values.Get("majority"), Tie: values.Get("tie")}
+	if values.Get("quorum") == "fixed_number" {
+		n, err := strconv.Atoi(values.Get("quorum_fixed"))
+		if err != nil {
+			n = -1
+		}
+		in.QuorumFixed = n
+	}
+	version, _ := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	out, err := s.decisions.PutCommitteeRules(r.Context(), s.call(r, sess), version, in)
+	var ae *APIError
+	switch {
+	case err == nil:
+		s.setFlash(w, r, "flash.committee_rules_saved")
+		http.Redirect(w, r, "/committee-rules", http.StatusSeeOther)
+	case errors.As(err, &ae) && ae.Status == http.StatusUnprocessableEntity:
+		applySessionProblem(f, ae)
+		cur, _ := s.decisions.CommitteeRules(r.Context(), s.call(r, sess))
+		cur.Version = version
+		s.renderCommitteeRules(w, r, sess, ae.Status, f, cur)
+	case errors.As(err, &ae) && (ae.Status == http.StatusPreconditionFailed || ae.Status == http.StatusPreconditionRequired):
+		f.General = append(f.General, translate(langOf(r), "committee_rules.stale"))
+		cur, err := s.decisions.CommitteeRules(r.Context(), s.call(r, sess))
+		if err != nil {
+			s.apiFailed(w, r, sess, err)
+			return
+		}
+		s.renderCommitteeRules(w, r, sess, http.StatusConflict, f, cur)
+	default:
+		_ = out
 		s.apiFailed(w, r, sess, err)
 	}
 }

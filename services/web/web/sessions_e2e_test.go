@@ -121,3 +121,26 @@ func TestEndToEndCommitteeSessionInDutch(t *testing.T) {
 	worker.get("/sessions")
 	worker.expect(http.StatusForbidden)
 }
+
+// TestEndToEndCommitteeRules: the tenant admin sets the committee's rules of order; a fixed quorum without its
+// number is refused at its field; the secretary has no such page.
+func TestEndToEndCommitteeRules(t *testing.T) {
+	cfg, _ := startRegistryApp(t, 1<<20, nil)
+	_, durl := startDecisions(t, cfg.IdentityURL)
+	cfg.DecisionsURL = durl
+	_, hs := newTestServer(t, cfg)
+	pw := identity.DemoPassword
+	admin := newBrowser(t, hs.URL).login("demo", "admin", pw)
+	admin.get("/committee-rules")
+	admin.expect(http.StatusOK, "intérieur du comité", "5 jours francs", `value="majority_of_members" selected`)
+	v := versionRe.FindStringSubmatch(admin.body)[1]
+	admin.post("/committee-rules", url.Values{"version": {v}, "quorum": {"fixed_number"}, "quorum_fixed": {"0"},
+		"majority": {"votes_cast"}, "tie": {"president_casting_vote"}})
+	admin.expect(http.StatusUnprocessableEntity, `id="f-quorum_fixed-error"`)
+	admin.post("/committee-rules", url.Values{"version": {v}, "quorum": {"fixed_number"}, "quorum_fixed": {"3"},
+		"majority": {"votes_cast"}, "tie": {"president_casting_vote"}})
+	admin.expect(http.StatusOK, "Les règles du comité sont enregistrées.", `value="fixed_number" selected`, `value="president_casting_vote" selected`)
+	sec := newBrowser(t, hs.URL).login("demo", "secretaire", pw)
+	sec.get("/committee-rules")
+	sec.expect(http.StatusForbidden)
+}
