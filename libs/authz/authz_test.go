@@ -261,6 +261,7 @@ var expected = map[string][]string{
 	"POST /v1/decisions/{id}/appeals/judgment": {"social_worker", "social_service_head"},
 	"POST /v1/decisions/{id}/piis":             {"social_worker", "social_service_head"},
 	"POST /v1/decisions/{id}/mediprima":        {"social_worker", "social_service_head"},
+	"POST /v1/decisions/{id}/letter-texts":     {"social_worker", "social_service_head"},
 	// web pages: payments (due instalments, runs, approval, export), finance only
 	"GET /payments":                         {"accountant", "finance_director"},
 	"GET /payments/runs":                    {"accountant", "finance_director"},

@@ -694,3 +694,60 @@ func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// TestUrgentDecisionLetterTexts: an urgent RIS decision's letter lacks the calculation until the social service
+// completes its texts (not a committee decision's, not once notified); then the letter prints them and the
+// notification is recorded.
+func TestUrgentDecisionLetterTexts(t *testing.T) {
+	fx := newDecisionFixture(t)
+	fx.setCourt(t)
+	e := fx.e
+	ctx := context.Background()
+	u := committee.UrgentState{ID: uuid.NewString(), Tenant: "gent", President: uuid.NewString(), PersonRef: fx.pNL, FileRef: fx.fNL,
+		Kind: legalclock.RIS, Terms: committee.Terms{Category: ris.Isole, MonthlyAmount: 131420, Start: fx.received,
+			Review: fx.received.AddDays(180), MotivationRef: "urgent"}, Motivation: "Expulsion imminente, aucune ressource",
+		DecidedAt: time.Now().Add(-48 * time.Hour), Ratification: committee.AwaitingRatification}
+	if err := e.app.Decisions.UrgentDecided(ctx, "gent", u); err != nil {
+		t.Fatal(err)
+	}
+	id := decision.UrgentDecisionID(u.ID)
+	st, d, raw, _ := e.call(fx.w1, "GET", "/v1/decisions/"+id, nil, purpose)
+	if st != 200 || d["request_id"] != fx.reqNL || d["source"] != "urgent" {
+		t.Fatalf("urgent decision: %d %s", st, raw)
+	}
+	_, rq, _, _ := e.call(fx.w1, "GET", "/v1/requests/"+fx.reqNL, nil, purpose)
+	if rq["status"] != "decided" {
+		t.Errorf("request %v", rq["status"])
+	}
+	st, body, raw, _ := e.call(fx.w1, "GET", "/v1/decisions/"+id+"/letter", nil, purpose)
+	if st != 409 || codesOf(body)["letter.working"] != "decision.mention_missing" {
+		t.Fatalf("letter without the calculation: %d %s", st, raw)
+	}
+	committeeDecision := fx.decide(t, fx.basis(fx.reqFR, fx.pFR, fx.fFR))
+	texts := map[string]any{"legal_basis": "Artikelen 3 en 14 van de wet van 26 mei 2002; artikel 28 van de organieke wet.",
+		"category_justification": "Woont alleen in een studio", "motivation": "Geen enkele bron van inkomsten; dreigende uithuiszetting.",
+		"working": []map[string]any{{"label": "Bedrag categorie 2 (jaarlijks)", "amount_cents": 1577041}, {"label": "Bestaansmiddelen", "amount_cents": 0}}}
+	if st, _, _, _ := e.call(fx.w1, "POST", "/v1/decisions/"+committeeDecision+"/letter-texts", texts, `If-Match: "1"`); st != 409 {
+		t.Errorf("texts of a committee decision: %d", st)
+	}
+	st, body, _, _ = e.call(fx.w1, "POST", "/v1/decisions/"+id+"/letter-texts", map[string]any{"legal_basis": " ", "motivation": "x",
+		"working": []map[string]any{{"label": "", "amount_cents": 5}}}, `If-Match: "1"`)
+	if c := codesOf(body); st != 422 || c["legal_basis"] != "required" || c["category_justification"] != "required" || c["working.0.label"] != "required" {
+		t.Fatalf("bad texts: %d %v", st, c)
+	}
+	if st, _, raw, _ := e.call(fx.w1, "POST", "/v1/decisions/"+id+"/letter-texts", texts, `If-Match: "1"`); st != 200 {
+		t.Fatalf("texts: %d %s", st, raw)
+	}
+	st, _, raw, _ = e.call(fx.w1, "GET", "/v1/decisions/"+id+"/letter", nil, purpose)
+	if st != 200 || !strings.Contains(string(raw), "Bestaansmiddelen") || !strings.Contains(string(raw), "dreigende uithuiszetting") ||
+		!strings.Contains(string(raw), "1.314,20") {
+		t.Fatalf("letter: %d %.400s", st, raw)
+	}
+	if st, _, raw, _ := e.call(fx.w1, "POST", "/v1/decisions/"+id+"/notification", map[string]any{"method": "handed",
+		"date": civil.Today().String()}, `If-Match: "2"`); st != 200 {
+		t.Fatalf("notification: %d %s", st, raw)
+	}
+	if st, _, _, _ := e.call(fx.w1, "POST", "/v1/decisions/"+id+"/letter-texts", texts, `If-Match: "3"`); st != 409 {
+		t.Errorf("texts once notified: %d", st)
+	}
+}

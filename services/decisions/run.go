@@ -141,6 +141,7 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 	app.wireDecisions(app.Proposals)
 	app.Board = board.New(app.Requests, nil)
 	app.Board.Logger = logger
+	app.Board.Add(app.Decisions)
 	app.Board.Add(app.Urgent) // urgent decisions not ratified by a session held since
 	app.Projection.OnFile = app.Board.Directory.FileChanged
 

@@ -796,3 +796,51 @@ func (s *Service) EncodeMediPrima(ctx context.Context, a kit.Actor, id string, v
 		return nil, nil
 	})
 }
+
+// WorkingLine is a line of the resource calculation typed for the letter (label in the letter's language, amount
+// in cents; negative takes off).
+type WorkingLine struct {
+	Label       string    `json:"label"`
+	AmountCents ris.Cents `json:"amount_cents"`
+}
+
+// LetterTextsInput completes the texts of an urgent decision's letter: the president's decision carries terms
+// and a motivation, not the legal grounds, the category's justification nor the resource calculation.
+type LetterTextsInput struct {
+	LegalBasis            string        `json:"legal_basis"`
+	CategoryJustification string        `json:"category_justification"`
+	Motivation            string        `json:"motivation"`
+	Working               []WorkingLine `json:"working"`
+}
+
+// CompleteLetter sets the texts of an urgent decision's letter, until it is notified.
+func (s *Service) CompleteLetter(ctx context.Context, a kit.Actor, id string, version int64, in LetterTextsInput) (Record, error) {
+	return s.change(ctx, a, id, version, "decision.letter_texts", func(d *Decision, _ legalclock.Rules) ([]events.Event, error) {
+		if d.Source != FromUrgent {
+			return nil, problem.New(problem.Conflict).WithDetail("decision.texts_of_committee")
+		}
+		if d.Notification != nil {
+			return nil, problem.New(problem.Conflict).WithDetail("decision.already_notified")
+		}
+		var fs problem.Fields
+		legal := checkText(&fs, "legal_basis", in.LegalBasis, true, 2000)
+		just := checkText(&fs, "category_justification", in.CategoryJustification, d.Kind == legalclock.RIS && d.Grants(), 1000)
+		motivation := checkText(&fs, "motivation", in.Motivation, true, 4000)
+		var working ris.Working
+		for i, l := range in.Working {
+			label := checkText(&fs, "working."+itoa(i)+".label", l.Label, true, 200)
+			working = append(working, ris.Line{Code: "typed", FR: label, NL: label, Amount: l.AmountCents})
+		}
+		if len(in.Working) > 20 {
+			fs.Add("working", "decision.text_too_long")
+		}
+		if d.Kind == legalclock.RIS && d.Grants() && len(working) == 0 {
+			fs.Add("working", "required")
+		}
+		if err := fs.Err(); err != nil {
+			return nil, err
+		}
+		d.LegalBasis, d.CategoryJustification, d.Motivation, d.Working = legal, just, motivation, working
+		return nil, nil
+	})
+}

@@ -34,6 +34,7 @@ const (
 	RouteJudgment     = "POST /v1/decisions/{id}/appeals/judgment"
 	RoutePIIS         = "POST /v1/decisions/{id}/piis"
 	RouteMediPrima    = "POST /v1/decisions/{id}/mediprima"
+	RouteLetterTexts  = "POST /v1/decisions/{id}/letter-texts"
 )
 
 // CreationRoutes honour an Idempotency-Key (the notification: recorded once, one event).
@@ -41,7 +42,7 @@ var CreationRoutes = []string{RouteNotification}
 
 // IfMatchRoutes need the decision's version (ETag) in If-Match.
 var IfMatchRoutes = []string{RouteNotification, RouteRevision, RouteSuspension, RouteWithdrawal, RouteTermination,
-	RouteRecovery, RouteAppeal, RouteJudgment, RoutePIIS, RouteMediPrima}
+	RouteRecovery, RouteAppeal, RouteJudgment, RoutePIIS, RouteMediPrima, RouteLetterTexts}
 
 // Routes lists the package's route patterns.
 func Routes() []string {
@@ -256,6 +257,9 @@ func (s *Service) KitRoutes() []kit.Route {
 		{Pattern: RouteMediPrima, Endpoint: changeEP(func(ctx context.Context, a kit.Actor, r changeRequest) (Record, error) {
 			return s.EncodeMediPrima(ctx, a, r.id, r.version, *r.body.(*MediPrimaInput))
 		}), Decode: decodeChange(func() any { return &MediPrimaInput{} })},
+		{Pattern: RouteLetterTexts, Endpoint: changeEP(func(ctx context.Context, a kit.Actor, r changeRequest) (Record, error) {
+			return s.CompleteLetter(ctx, a, r.id, r.version, *r.body.(*LetterTextsInput))
+		}), Decode: decodeChange(func() any { return &LetterTextsInput{} })},
 	}
 }
 

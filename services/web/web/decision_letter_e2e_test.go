@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -221,6 +222,31 @@ func TestEndToEndDecisionLetterAndNotification(t *testing.T) {
 	fin.expect(http.StatusForbidden)
 	fin.get(decisionPath + "/letter")
 	fin.expect(http.StatusForbidden)
+
+	// An urgent decision of the president on the same file: its letter texts are completed before it is notified.
+	u := committee.UrgentState{ID: uuid.NewString(), Tenant: "demo", President: uuid.NewString(), PersonRef: sc.personID,
+		FileRef: sc.fileID, Kind: legalclock.RIS, Terms: committee.Terms{Category: ris.Isole, MonthlyAmount: 131420,
+			Start: today, Review: today.AddDays(180), MotivationRef: "urgent"}, Motivation: "Dreigende uithuiszetting",
+		DecidedAt: time.Now().Add(-time.Hour), Ratification: committee.AwaitingRatification}
+	if err := dapp.Decisions.UrgentDecided(context.Background(), "demo", u); err != nil {
+		t.Fatal(err)
+	}
+	urgentPath := "/persons/" + sc.personID + "/decisions/" + decision.UrgentDecisionID(u.ID)
+	worker.get(urgentPath + "/letter")
+	worker.expect(http.StatusConflict, "Verplichte vermelding ontbreekt")
+	worker.get(urgentPath)
+	worker.expect(http.StatusOK, `href="`+urgentPath+`/actions/letter_texts"`, "de voorzitter, dringend")
+	worker.get(urgentPath + "/actions/letter_texts")
+	worker.expect(http.StatusOK, "Teksten van de brief", `id="f-working_0_label"`)
+	texts := url.Values{"version": {"1"}, "legal_basis": {"Artikelen 3 en 14 van de wet van 26 mei 2002."}, "motivation": {"Geen inkomsten."},
+		"category_justification": {"Woont alleen"}, "working_0_label": {"Bedrag categorie 2"}, "working_0_amount": {"veel"}}
+	worker.post(urgentPath+"/actions/letter_texts", texts)
+	worker.expect(http.StatusUnprocessableEntity, `id="f-working_0_amount-error">Bedrag in euro verwacht`)
+	texts.Set("working_0_amount", "1.314,20")
+	worker.post(urgentPath+"/actions/letter_texts", texts)
+	worker.expect(http.StatusOK, "De beslissing werd bijgewerkt.")
+	worker.get(urgentPath + "/letter")
+	worker.expect(http.StatusOK, "Bedrag categorie 2", "1.314,20", "Arbeidsrechtbank Gent", "Woont alleen")
 
 	// A worker who does not follow the file.
 	other := newBrowser(t, hs.URL).login("demo", "assistant2", pw)

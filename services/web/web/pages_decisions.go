@@ -42,7 +42,7 @@ var (
 	withdrawalReasons   = []string{"false_declaration", "cpas_error", "conditions_not_met", "other"}
 	recoveryCases       = []string{"retroactive_review", "change_in_law", "cpas_error", "false_declaration", "resources_received"}
 	judgments           = []string{"confirmed", "annulled", "reformed"}
-	decisionCategories       = []string{"1", "2", "3"}
+	decisionCategories  = []string{"1", "2", "3"}
 )
 
 var notificationFields = []formField{
@@ -109,8 +109,29 @@ var decisionActions = []decisionActionDef{
 		{Name: "evaluations_1", Type: "date", Label: "decision.piis.evaluation_2", Optional: true},
 		{Name: "evaluations_2", Type: "date", Label: "decision.piis.evaluation_3", Optional: true},
 		{Name: "note", Type: "textarea", Label: "decision.note", Optional: true}}},
+	{Name: "letter_texts", Path: "letter-texts", Applies: func(d Decision) bool { return d.Source == "urgent" && d.Notification == nil },
+		Fields: letterTextFields()},
 	{Name: "mediprima", Path: "mediprima", Applies: func(d Decision) bool { return d.Kind == "amu" && d.MediPrimaEncoded == "" },
 		Fields: []actionField{{Name: "encoded_on", Type: "date", Label: "decision.mediprima.encoded_on"}}},
+}
+
+// letterWorkingLines is how many calculation lines the letter texts form offers.
+const letterWorkingLines = 5
+
+// letterTextFields are the inputs of the urgent decision's letter texts: the grounds, then the calculation lines.
+func letterTextFields() []actionField {
+	out := []actionField{
+		{Name: "legal_basis", Type: "textarea", Label: "decision.legal_basis"},
+		{Name: "category_justification", Type: "text", Label: "decision.category_justification", Optional: true},
+		{Name: "motivation", Type: "textarea", Label: "decision.motivation"},
+	}
+	for i := range letterWorkingLines {
+		n := strconv.Itoa(i)
+		out = append(out,
+			actionField{Name: "working_" + n + "_label", Type: "text", Label: "decision.working.label_" + n, Optional: true},
+			actionField{Name: "working_" + n + "_amount", Type: "money", Label: "decision.working.amount_" + n, Optional: true})
+	}
+	return out
 }
 
 func findAction(name string) (decisionActionDef, bool) {
@@ -319,9 +340,26 @@ func (s *Server) decisionAction(w http.ResponseWriter, r *http.Request, sess *Se
 	f := newForm(a.formFields(), values)
 	body := map[string]any{}
 	var evaluations []string
+	working := []map[string]any{}
 	for _, fd := range a.Fields {
 		x := values.Get(fd.Name)
 		switch {
+		case strings.HasPrefix(fd.Name, "working_") && strings.HasSuffix(fd.Name, "_label"):
+			amountField := strings.TrimSuffix(fd.Name, "_label") + "_amount"
+			amount := values.Get(amountField)
+			if x == "" && amount == "" {
+				continue
+			}
+			c, ok := euroCents(strings.TrimPrefix(amount, "-"))
+			if !ok && amount != "" {
+				f.Fail(amountField, translate(l, "decision.amount_format"))
+			}
+			if strings.HasPrefix(amount, "-") {
+				c = -c
+			}
+			working = append(working, map[string]any{"label": x, "amount_cents": c})
+		case strings.HasPrefix(fd.Name, "working_"):
+			// the amount goes with its label
 		case fd.Type == "money":
 			c, ok := euroCents(x)
 			if !ok {
@@ -343,6 +381,9 @@ func (s *Server) decisionAction(w http.ResponseWriter, r *http.Request, sess *Se
 	}
 	if a.Name == "piis" {
 		body["evaluations"] = evaluations
+	}
+	if a.Name == "letter_texts" {
+		body["working"] = working
 	}
 	version, verr := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
 	if f.HasErrors() || verr != nil {

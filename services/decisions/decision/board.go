@@ -1,0 +1,42 @@
+package decision
+
+import (
+	"context"
+	"slices"
+
+	"github.com/entraide/entraide/services/decisions/board"
+)
+
+// Clocks are the board clocks the decisions give (board.Clocker).
+func (s *Service) Clocks() []string {
+	return []string{board.ClockNotification, board.ClockMediPrima, board.ClockPIISConclusion, board.ClockReview}
+}
+
+// Due is the decisions' source of the deadline board: the notification until notified (8 days), the MediPrima
+// encoding of an AMU decision (45 days), the PIIS conclusion until signed, and the review date, earliest first,
+// at most limit, in fileIDs (nil: every file of the tenant). It reads the decisions with something due (one
+// top-level equality, on_board) and keeps the first limit by their earliest due date.
+func (s *Service) Due(ctx context.Context, tenant string, fileIDs []string, limit int64) ([]board.Item, error) {
+	recs, err := s.Repo.DueOn(ctx, tenant, fileIDs, limit)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := s.rules(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	var out []board.Item
+	for _, rec := range recs {
+		d := rec.State
+		for _, due := range d.Dues(rules) {
+			out = append(out, board.Item{Clock: due.Clock, RefType: board.RefDecision, RefID: rec.ID, RequestID: d.RequestID,
+				Number: d.RequestNumber, FileID: d.FileID, PersonID: d.PersonID, Kind: d.Kind, Status: string(d.Status),
+				ReceivedOn: d.Requested, Deadline: due.Deadline})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b board.Item) int { return a.Deadline.Due.Compare(b.Deadline.Due) })
+	if limit > 0 && int64(len(out)) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
