@@ -136,7 +136,25 @@ func decisionsDemo(t *testing.T, s Started, password string) (map[string]int, ma
 	}
 	sessions := map[string]int{}
 	for _, it := range body["items"].([]any) {
-		sessions[it.(map[string]any)["status"].(string)]++
+		m := it.(map[string]any)
+		sessions[m["status"].(string)]++
+		if m["status"] == "convened" {
+			// The next session's agenda: the proposal and the urgent decision to ratify.
+			sessions["next_items"] = int(m["items"].(float64))
+		}
+	}
+	status, body = getJSON(t, s.DecisionsURL+"/v1/decisions?page_size=100", chef)
+	if status != 200 {
+		t.Fatalf("decisions: %d %v", status, body)
+	}
+	for _, it := range body["items"].([]any) {
+		m := it.(map[string]any)
+		if appeals, _ := m["appeals"].([]any); len(appeals) > 0 {
+			requests["appealed"]++
+		}
+		if m["ratification"] == "awaiting" {
+			requests["awaiting_ratification"]++
+		}
 	}
 	status, body = getJSON(t, s.DecisionsURL+"/v1/board?page_size=200", chef)
 	if status != 200 {
@@ -237,12 +255,12 @@ func TestEmbeddedDefaultServesSeedsAndKeepsDataAcrossRestart(t *testing.T) {
 	// requests at every stage, a late one on the board, the past session (minutes approved) and the next one.
 	awaitDemo(t, demoDone)
 	requests, sessions, late := decisionsDemo(t, s, admin.Password)
-	for _, st := range []string{"registered", "in_inquiry", "proposed", "decided", "notified"} {
+	for _, st := range []string{"registered", "in_inquiry", "proposed", "decided", "notified", "appealed", "awaiting_ratification"} {
 		if requests[st] == 0 {
 			t.Errorf("the decisions demo has no %s request: %v", st, requests)
 		}
 	}
-	if !late || sessions["minutes_approved"] != 1 || sessions["convened"] != 1 {
+	if !late || sessions["minutes_approved"] != 1 || sessions["convened"] != 1 || sessions["next_items"] != 2 {
 		t.Errorf("decisions demo: late on the board %v, sessions %v", late, sessions)
 	}
 	stop()
