@@ -330,33 +330,39 @@ func (s *Service) AddItem(ctx context.Context, a kit.Actor, id string, version i
 	default:
 		return Record{}, problem.Invalid(problem.Field("kind", "invalid_choice"))
 	}
-	rec, err := s.change(ctx, a, id, version, func(sess *committee.Session, _ *Doc) ([]events.Event, error) {
+	rec, err := s.change(ctx, a, id, version, func(sess *committee.Session, d *Doc) ([]events.Event, error) {
 		if urg != nil {
 			return nil, sess.AddRatification(urg)
 		}
-		return nil, sess.AddProposal(prop)
+		if err := sess.AddProposal(prop); err != nil {
+			return nil, err
+		}
+		// The proposal is marked on this agenda after the write, retried like an outcome until it is.
+		d.PendingOutcomes = append(d.PendingOutcomes, prop.Ref)
+		return nil, nil
 	})
 	if err != nil {
 		return rec, err
 	}
+	s.Audit.Record(ctx, a, kit.Entry{Action: "session.agenda_add", ResourceType: "session", ResourceID: id})
 	if prop.Ref != "" {
-		if err := s.Proposals.Scheduled(ctx, a.Tenant, prop.Ref, id); err != nil {
-			s.logger().WarnContext(ctx, "proposal not marked scheduled", "session_id", id, "error", err.Error())
+		if rec, err = s.handOver(ctx, rec); err != nil {
+			s.logger().WarnContext(ctx, "proposal not marked scheduled yet", "session_id", id, "error", err.Error())
 		}
 	}
-	s.Audit.Record(ctx, a, kit.Entry{Action: "session.agenda_add", ResourceType: "session", ResourceID: id})
 	return rec, nil
 }
 
 // RemoveItem takes an item off the agenda before the opening; a proposal is freed for another session.
 func (s *Service) RemoveItem(ctx context.Context, a kit.Actor, id string, version int64, ref string) (Record, error) {
 	var kind committee.ItemKind
-	rec, err := s.change(ctx, a, id, version, func(sess *committee.Session, _ *Doc) ([]events.Event, error) {
+	rec, err := s.change(ctx, a, id, version, func(sess *committee.Session, d *Doc) ([]events.Event, error) {
 		it, ok := sess.Item(ref)
 		if !ok {
 			return nil, committee.ErrNotOnAgenda
 		}
 		kind = it.Kind
+		d.PendingOutcomes = slices.DeleteFunc(d.PendingOutcomes, func(r string) bool { return r == ref })
 		return nil, sess.RemoveItem(ref)
 	})
 	if err != nil {
@@ -651,6 +657,14 @@ func (s *Service) handOne(ctx context.Context, tenant, id string, date civil.Dat
 				return ErrNotWired
 			}
 			return s.Proposals.Scheduled(ctx, tenant, it.Ref, "")
+		}
+	case "":
+		// Put on the agenda: the proposal is marked scheduled on this session.
+		if it.Kind == committee.ItemProposal {
+			if s.Proposals == nil {
+				return ErrNotWired
+			}
+			return s.Proposals.Scheduled(ctx, tenant, it.Ref, id)
 		}
 	}
 	return nil
