@@ -40,7 +40,7 @@ bench:
 
 # The deadline board benchmark (services/decisions/BENCHMARKS.md) on a throwaway PostgreSQL cluster and on SQLite.
 bench-board:
-	@set -e; eval "$$(scripts/postgres.sh start)"; trap 'scripts/postgres.sh stop' EXIT; \
+	@set -e; eval "$$($(CURDIR)/scripts/postgres.sh start)"; trap '$(CURDIR)/scripts/postgres.sh stop' EXIT; \
 	  cd services/decisions && $(GO) test -run '^$$' -bench '^BenchmarkBoard$$' -benchtime 1x -timeout $(BENCH_TIMEOUT) ./board
 
 lint:

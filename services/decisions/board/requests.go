@@ -150,16 +150,7 @@ func (s *RequestClocks) sorted(ctx context.Context, tenant string) ([]requestClo
 		}
 		n += len(next.shards[i])
 	}
-	out := make([]requestClock, 0, n)
-	for _, cs := range next.shards {
-		out = append(out, cs...)
-	}
-	slices.SortFunc(out, func(a, b requestClock) int {
-		if a.key != b.key {
-			return a.key - b.key
-		}
-		return strings.Compare(a.number, b.number)
-	})
+	out := mergeClocks(next.shards, n)
 	s.mu.Lock()
 	if len(s.parsed) >= cacheTenants {
 		clear(s.parsed)
@@ -170,6 +161,34 @@ func (s *RequestClocks) sorted(ctx context.Context, tenant string) ([]requestClo
 	return out, nil
 }
 
+func compareClocks(a, b requestClock) int {
+	if a.key != b.key {
+		return a.key - b.key
+	}
+	return strings.Compare(a.number, b.number)
+}
+
+// mergeClocks merges the shards, each sorted, into one sorted list of n.
+func mergeClocks(shards [Shards][]requestClock, n int) []requestClock {
+	out := make([]requestClock, 0, n)
+	var at [Shards]int
+	for len(out) < n {
+		best := -1
+		for i := range shards {
+			if at[i] < len(shards[i]) && (best < 0 || compareClocks(shards[i][at[i]], shards[best][at[best]]) < 0) {
+				best = i
+			}
+		}
+		if best < 0 {
+			break
+		}
+		out = append(out, shards[best][at[best]])
+		at[best]++
+	}
+	return out
+}
+
+// parseClocks reads a shard's lines, sorted by due date then number.
 func parseClocks(lines []string) []requestClock {
 	out := make([]requestClock, 0, len(lines))
 	for _, l := range lines {
@@ -185,6 +204,7 @@ func parseClocks(lines []string) []requestClock {
 		out = append(out, requestClock{id: f[0], due: due, fileID: f[2], number: f[3], kind: f[4], status: f[5], received: received,
 			key: due.Year()*10000 + int(due.Month())*100 + due.Day()})
 	}
+	slices.SortFunc(out, compareClocks)
 	return out
 }
 
