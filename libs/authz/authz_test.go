@@ -271,6 +271,8 @@ var expected = map[string][]string{
 	"POST /payments/runs/{id}/cancellation": {"accountant", "finance_director"},
 	"POST /payments/runs/{id}/export":       {"accountant", "finance_director"},
 	"GET /payments/runs/{id}/file":          {"accountant", "finance_director"},
+	"GET /payments/settings":                {"accountant", "finance_director"},
+	"POST /payments/settings":               {"finance_director"},
 	// payments API: finance builds, approves (the director) and exports runs; the social service reads a file's
 	// payment status
 	"GET /v1/instalments":             {"accountant", "finance_director"},

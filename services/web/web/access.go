@@ -39,6 +39,7 @@ var navEntries = []navEntry{
 	{Route: "/decisions", Label: "nav.decisions", Description: "nav.decisions.description"},
 	{Route: "/payments", Label: "nav.payments", Description: "nav.payments.description"},
 	{Route: "/payments/runs", Label: "nav.payment_runs", Description: "nav.payment_runs.description"},
+	{Route: "/payments/settings", Label: "nav.payment_settings", Description: "nav.payment_settings.description"},
 	{Route: "/proposals", Label: "nav.proposals", Description: "nav.proposals.description"},
 	{Route: "/sessions", Label: "nav.sessions", Description: "nav.sessions.description"},
 	{Route: "/urgent-decisions", Label: "nav.urgent", Description: "nav.urgent.description"},

@@ -29,6 +29,8 @@ func (s *Server) paymentRoutes(handle func(string, http.Handler)) {
 	handle("POST /payments/runs/{id}/cancellation", s.page(s.cancelRun))
 	handle("POST /payments/runs/{id}/export", s.page(s.runFile(true)))
 	handle("GET /payments/runs/{id}/file", s.page(s.runFile(false)))
+	handle("GET /payments/settings", s.page(s.paymentSettingsPage))
+	handle("POST /payments/settings", s.page(s.savePaymentSettings))
 }
 
 func runPagePath(id string) string { return "/payments/runs/" + url.PathEscape(id) }

@@ -150,6 +150,23 @@ func TestEndToEndPayments(t *testing.T) {
 		t.Fatalf("download differs: %d", dir.res.StatusCode)
 	}
 
+	// The payment settings: the accountant reads them, the finance director changes them (French field error).
+	acc.get("/payments/settings")
+	acc.expect(http.StatusOK, "Paramètres de paiement", `value="BE21001234567803"`, "<fieldset disabled>")
+	acc.expectNot(">Enregistrer</button>")
+	dir.get("/payments/settings")
+	dir.expect(http.StatusOK, ">Enregistrer</button>", `value="8320/333-01"`)
+	sv := versionRe.FindStringSubmatch(dir.body)
+	form := url.Values{"version": {sv[1]}, "debtor_name": {"CPAS demo"}, "debtor_iban": {"BE21 0012 3456 7804"},
+		"pain_version": {"pain.001.001.03"}, "batch_booking": {"on"}, "budget_articles_ris": {"8320/333-01"}}
+	dir.post("/payments/settings", form)
+	dir.expect(http.StatusUnprocessableEntity, "IBAN invalide.", `value="BE21 0012 3456 7804"`)
+	form.Set("debtor_iban", "BE21 0012 3456 7803")
+	dir.post("/payments/settings", form)
+	dir.expect(http.StatusOK, "Les paramètres de paiement sont enregistrés.", `value="pain.001.001.03" selected`)
+	dir.post("/payments/settings", form) // the stale version
+	dir.expect(http.StatusConflict, "modifiés entre-temps")
+
 	worker := newBrowser(t, hs.URL).login("demo", "assistant", pw)
 	worker.get("/")
 	worker.expectNot(`href="/payments"`)
