@@ -174,9 +174,14 @@ func mergeClocks(shards [Shards][]requestClock, n int) []requestClock {
 	var at [Shards]int
 	for len(out) < n {
 		best := -1
+		var bk int
 		for i := range shards {
-			if at[i] < len(shards[i]) && (best < 0 || compareClocks(shards[i][at[i]], shards[best][at[best]]) < 0) {
-				best = i
+			if at[i] >= len(shards[i]) {
+				continue
+			}
+			c := &shards[i][at[i]]
+			if best < 0 || c.key < bk || (c.key == bk && c.number < shards[best][at[best]].number) {
+				best, bk = i, c.key
 			}
 		}
 		if best < 0 {
