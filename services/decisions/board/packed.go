@@ -309,10 +309,16 @@ func (p packed) replace(ctx context.Context, tenant string, lines map[string]str
 			return strings.Compare(ka, kb)
 		})
 		id := shardID(tenant, shard)
+		entries := strings.Join(ls, "\n")
 		unlock := store.LockDocument(p.coll, id)
 		var doc shardDoc
+		if err := p.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc); err == nil && doc.Entries == entries {
+			unlock() // unchanged: the readers' copies stay valid
+			versions[shard] = doc.Version
+			continue
+		}
 		err := p.coll.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "tenant", Value: tenant}, {Key: "shard", Value: shard}, {Key: "entries", Value: strings.Join(ls, "\n")}}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "tenant", Value: tenant}, {Key: "shard", Value: shard}, {Key: "entries", Value: entries}}},
 				{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}},
 			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&doc)
 		unlock()
