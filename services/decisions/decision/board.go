@@ -9,11 +9,12 @@ import (
 
 // Clocks are the board clocks the decisions give (board.Clocker).
 func (s *Service) Clocks() []string {
-	return []string{board.ClockNotification, board.ClockMediPrima, board.ClockPIISConclusion, board.ClockReview}
+	return []string{board.ClockNotification, board.ClockMediPrima, board.ClockPIISConclusion, board.ClockPIISEvaluation, board.ClockReview}
 }
 
 // Due is the decisions' source of the deadline board: the notification until notified (8 days), the MediPrima
-// encoding of an AMU decision (45 days), the PIIS conclusion until signed, and the review date, earliest first,
+// encoding of an AMU decision (45 days), the PIIS conclusion until signed then its next evaluation, and the review
+// date, earliest first,
 // at most limit, in fileIDs (nil: every file of the tenant). It reads the decisions with something due (one
 // top-level equality, on_board) and keeps the first limit by their earliest due date.
 func (s *Service) Due(ctx context.Context, tenant string, fileIDs []string, limit int64) ([]board.Item, error) {

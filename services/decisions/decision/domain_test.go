@@ -110,8 +110,12 @@ func TestDues(t *testing.T) {
 		t.Errorf("adopted: %v", c)
 	}
 	d.Status, d.PIISFollowUp = Notified, &PIIS{SignedOn: civil.MustParse("2026-04-01")}
-	if c := clocks(d); len(c) != 1 || c["review"].IsZero() {
+	if c := clocks(d); len(c) != 2 || c["review"].IsZero() || c["piis_evaluation"] != civil.MustParse("2026-08-03") {
 		t.Errorf("notified, PIIS signed: %v", c)
+	}
+	d.PIISFollowUp.Evaluations = []civil.Date{civil.MustParse("2026-08-01"), civil.MustParse("2026-12-01"), civil.MustParse("2027-04-01")}
+	if c := clocks(d); c["piis_evaluation"] != civil.MustParse("2027-08-02") {
+		t.Errorf("the second year's first evaluation: %v", c)
 	}
 	amu := Decision{Basis: Basis{Kind: legalclock.AMU, Outcome: letter.Refused}, DecidedOn: civil.MustParse("2026-03-20"), Status: Notified}
 	if c := clocks(amu); c["mediprima"] != civil.MustParse("2026-05-04") {

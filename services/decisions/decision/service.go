@@ -356,7 +356,7 @@ type Due struct {
 }
 
 // Dues lists what is due on d: the notification until notified (8 days), the MediPrima encoding of an AMU
-// decision (45 days), the PIIS conclusion until signed, and the review date once set.
+// decision (45 days), the PIIS conclusion until signed then its next evaluation, and the review date once set.
 func (d Decision) Dues(rules legalclock.Rules) []Due {
 	var out []Due
 	if d.Status == Adopted {
@@ -372,6 +372,14 @@ func (d Decision) Dues(rules legalclock.Rules) []Due {
 	if d.PIIS && d.running() && (d.PIISFollowUp == nil || d.PIISFollowUp.SignedOn.IsZero()) {
 		if dl, err := rules.PIISConclusionDue(d.DecidedOn); err == nil {
 			out = append(out, Due{"piis_conclusion", dl})
+		}
+	}
+	if d.PIIS && d.running() && d.PIISFollowUp != nil && !d.PIISFollowUp.SignedOn.IsZero() && rules.PIISEvaluationsPerYear > 0 {
+		// The next evaluation: PIISEvaluationsPerYear a year from the signature, year after year.
+		done, per := len(d.PIISFollowUp.Evaluations), rules.PIISEvaluationsPerYear
+		base := legalclock.AddCalendarMonths(d.PIISFollowUp.SignedOn, 12*(done/per))
+		if evs, err := rules.PIISEvaluations(base); err == nil && done%per < len(evs) {
+			out = append(out, Due{"piis_evaluation", evs[done%per]})
 		}
 	}
 	if d.ReviewWaiting && d.running() && !d.ReviewDue.IsZero() {
