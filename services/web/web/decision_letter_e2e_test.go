@@ -197,6 +197,18 @@ func TestEndToEndDecisionLetterAndNotification(t *testing.T) {
 	}
 	worker.get(requestPath)
 	worker.expect(http.StatusOK, "Ter kennis gebracht")
+	// Every page of the decision in every language names only catalog texts.
+	for _, l := range []string{"fr", "nl", "de", "en"} {
+		worker.get("/lang/" + l + "?return=" + decisionPath)
+		worker.expect(http.StatusOK)
+		worker.expectNot("⟦")
+		for _, a := range decisionActionNames() {
+			worker.get(decisionPath + "/actions/" + a)
+			worker.expect(http.StatusOK)
+			worker.expectNot("⟦")
+		}
+	}
+	worker.get("/lang/nl?return=" + decisionPath)
 
 	// An after-decision form: a bad amount at its field, then a revision recorded.
 	worker.get(decisionPath + "/actions/revision")
@@ -217,6 +229,7 @@ func TestEndToEndDecisionLetterAndNotification(t *testing.T) {
 	fin.expect(http.StatusOK, `href="/decisions"`)
 	fin.get("/decisions")
 	fin.expect(http.StatusOK, fileNumber, "500,00 €")
+	fin.expectNot("⟦")
 	fin.expectNot("QWZ", "zus")
 	fin.get(decisionPath)
 	fin.expect(http.StatusForbidden)
