@@ -48,6 +48,10 @@ type fileData struct {
 	Requests            []AidRequest
 	RequestsMore        bool
 	RequestsUnavailable bool
+	// Payments are the file's instalments with their status (payments service, pages_payments.go);
+	// PaymentsUnavailable that the service did not answer.
+	Payments            []FilePayment
+	PaymentsUnavailable bool
 }
 
 // loadFile reads the page's person and file; a file where the person is not managed is not found.
@@ -101,6 +105,7 @@ func (s *Server) renderFile(w http.ResponseWriter, r *http.Request, sess *Sessio
 		s.log.WarnContext(r.Context(), "file requests unavailable", "error", err.Error())
 		d.RequestsUnavailable = true
 	}
+	d.Payments, d.PaymentsUnavailable = s.filePayments(r, sess, purpose, file.ID)
 	if file.TeamID != "" {
 		if t, err := s.registry.GetTeam(r.Context(), cl, file.TeamID); err == nil {
 			d.TeamName = t.Name

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -342,4 +343,51 @@ func (v *view) Money(c int64) string {
 		return sign + "€" + b.String() + dec + cents
 	}
 	return sign + b.String() + dec + cents + " €"
+}
+
+// FilePayment is an instalment of a social file as the social service sees it: what, when, how much, where it
+// stands (no account).
+type FilePayment struct {
+	ID          string        `json:"id"`
+	DecisionID  string        `json:"decision_id"`
+	Kind        string        `json:"kind"`
+	Label       string        `json:"label"`
+	Periods     []PaymentPart `json:"periods"`
+	AmountCents int64         `json:"amount_cents"`
+	DueOn       string        `json:"due_on"`
+	Status      string        `json:"status"`
+	PayeeKind   string        `json:"payee_kind"`
+	HoldReason  string        `json:"hold_reason"`
+}
+
+// PeriodText is the payment's period(s), "" for a one-off aid.
+func (p FilePayment) PeriodText() string { return Instalment{Periods: p.Periods}.PeriodText() }
+
+// FilePayments lists a social file's instalments (the payments service lets a social worker read the files
+// assigned to them or their team only).
+func (c *PaymentsClient) FilePayments(ctx context.Context, cl call, purpose, fileID string) ([]FilePayment, error) {
+	var out struct {
+		Items []FilePayment `json:"items"`
+	}
+	_, err := c.do(ctx, cl.withPurpose(purpose), http.MethodGet, "/v1/files/"+url.PathEscape(fileID)+"/payments", nil, &out)
+	return out.Items, err
+}
+
+// filePayments reads the file's payments for the file page; the page stays readable when the payments service
+// does not answer (or has nothing for the file).
+func (s *Server) filePayments(r *http.Request, sess *Session, purpose, fileID string) ([]FilePayment, bool) {
+	if s.payments == nil || s.cfg.PaymentsURL == "" {
+		return nil, true
+	}
+	items, err := s.payments.FilePayments(r.Context(), s.call(r, sess), purpose, fileID)
+	var ae *APIError
+	switch {
+	case err == nil:
+		return items, false
+	case errors.As(err, &ae) && ae.Status == http.StatusNotFound:
+		return nil, false // the payments service has no trace of the file yet: no payment
+	default:
+		s.log.WarnContext(r.Context(), "file payments unavailable", "error", err.Error())
+		return nil, true
+	}
 }

@@ -173,3 +173,53 @@ func TestEndToEndPayments(t *testing.T) {
 	worker.get("/payments")
 	worker.expect(http.StatusForbidden)
 }
+
+// TestFilePagePayments: the file page shows the social worker the payment status of the file's instalments
+// (amounts in the Belgian format, no account); the payments service refuses another worker's file, which the
+// registry refuses first anyway.
+func TestFilePagePayments(t *testing.T) {
+	cfg, bapp := startRegistryApp(t, 1<<20, nil)
+	papp, purl := startPayments(t, cfg.IdentityURL)
+	cfg.PaymentsURL, cfg.PaymentsTimeout = purl, 10*time.Second
+	_, hs := newTestServer(t, cfg)
+	pw := identity.DemoPassword
+
+	worker := newBrowser(t, hs.URL).login("demo", "assistant", pw)
+	worker.post("/persons/new", personForm("", "Lambert", "Zoé", "1990-03-02", "female"))
+	m := personPathRe.FindStringSubmatch(worker.res.Request.URL.Path)
+	if m == nil {
+		t.Fatalf("not on a person page: %s", worker.res.Request.URL)
+	}
+	personID := m[1]
+	worker.post("/persons/"+personID+"/files", url.Values{"idempotency_key": {newIdempotencyKey()}})
+	fm := filePathRe.FindStringSubmatch(worker.res.Request.URL.Path)
+	if fm == nil {
+		t.Fatalf("not on a file page: %s", worker.res.Request.URL)
+	}
+	filePath, fileID := worker.res.Request.URL.Path, fm[1]
+	worker.expect(http.StatusOK, "Aucun paiement prévu.")
+
+	rec, err := bapp.Files.Repository.LoadFile(context.Background(), "demo", fileID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feedPayments(t, papp, "be.cpas.beneficiaries.file.opened.v1", "entraide-beneficiaries", fileID, map[string]any{
+		"file_id": fileID, "number": rec.State.Number, "person_id": personID, "assignee": rec.State.Assignee,
+		"opened_on": rec.State.OpenedOn.String(), "origin": "manual"})
+	d := uuid.NewString()
+	today := civil.Today()
+	feedPayments(t, papp, "be.cpas.decisions.decision.adopted.v1", "entraide-decisions", d, map[string]any{
+		"decision_id": d, "person_id": personID, "file_id": fileID, "source": "session", "kind": "aide_sociale",
+		"subtype": "energy", "outcome": "granted", "monthly_cents": 0, "first_month_cents": 0, "one_off_cents": 123456,
+		"periodicity": "once", "piis": false, "payee": map[string]any{"kind": "third_party", "name": "Sibelga", "iban": "BE05068123456775"},
+		"decided_on": today.String()})
+	worker.get(filePath)
+	worker.expect(http.StatusOK, "Paiements du dossier (1)", "1.234,56 €", "Aide ponctuelle (tiers)", "Dû")
+	worker.expectNot("BE05068123456775", "BE05 0681")
+
+	other := newBrowser(t, hs.URL).login("demo", "assistant2", pw)
+	other.get(filePath)
+	if other.res.StatusCode == http.StatusOK && strings.Contains(other.body, "1.234,56 €") {
+		t.Fatal("another worker reads the file's payments")
+	}
+}
