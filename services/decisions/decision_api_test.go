@@ -21,6 +21,7 @@ import (
 	"github.com/entraide/entraide/libs/store"
 	"github.com/entraide/entraide/services/decisions/committee"
 	"github.com/entraide/entraide/services/decisions/decision"
+	"github.com/entraide/entraide/services/decisions/internal/kit"
 	"github.com/entraide/entraide/services/decisions/legalclock"
 	"github.com/entraide/entraide/services/decisions/letter"
 	"github.com/entraide/entraide/services/decisions/projection"
@@ -525,7 +526,22 @@ func TestDecisionNotificationAndAfter(t *testing.T) {
 		if codesOf(b)["lodged_on"] != "decision.date_in_future" {
 			t.Errorf("%v", b)
 		}
+		hasAppealClock := func() bool {
+			_, d, _, _ := e.call(fx.w1, "GET", "/v1/decisions/"+id, nil, purpose)
+			for _, x := range d["dues"].([]any) {
+				if x.(map[string]any)["clock"] == "appeal" {
+					return true
+				}
+			}
+			return false
+		}
+		if !hasAppealClock() {
+			t.Error("notified decision without its appeal window clock")
+		}
 		post(t, "/appeals", map[string]any{"lodged_on": today.AddDays(-1).String(), "court_reference": "AR 26/123/A"}, 200)
+		if hasAppealClock() {
+			t.Error("appeal window clock still there once an appeal is lodged")
+		}
 		post(t, "/appeals", map[string]any{"lodged_on": today.String(), "court_reference": "AR 26/124/A"}, 422)
 		b = post(t, "/appeals/judgment", map[string]any{"judged_on": today.AddDays(-2).String(), "judgment": "confirmed"}, 422)
 		if codesOf(b)["judged_on"] != "decision.judged_before_appeal" {
@@ -655,6 +671,34 @@ func TestDecisionReviews(t *testing.T) {
 		}
 	})
 
+	t.Run("an appeal window past its last day leaves the board", func(t *testing.T) {
+		fx.setCourt(t)
+		rec, err := e.app.Decisions.Repo.Load(ctx, "gent", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.app.Decisions.Notify(ctx, kitActor(fx.w1), id, rec.Version, decision.NotificationInput{Method: decision.Handed,
+			Date: civil.Today().String()}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := e.app.Decisions.CloseAppealWindows(ctx); err != nil || n != 0 {
+			t.Fatalf("window still running: %d %v", n, err)
+		}
+		e.app.Decisions.Now = func() time.Time { return time.Now().AddDate(0, 4, 0) }
+		defer func() { e.app.Decisions.Now = nil }()
+		for i, want := range []int{1, 0} {
+			if n, err := e.app.Decisions.CloseAppealWindows(ctx); err != nil || n != want {
+				t.Fatalf("round %d: %d %v", i, n, err)
+			}
+		}
+		rec, _ = e.app.Decisions.Repo.Load(ctx, "gent", id)
+		for _, d := range rec.State.Dues(legalclock.DefaultRules()) {
+			if d.Clock == "appeal" {
+				t.Fatal("appeal clock after the window closed")
+			}
+		}
+	})
+
 	t.Run("change on a running RIS: one task per event", func(t *testing.T) {
 		ev, err := events.New(projection.TypePersonUpdated, "entraide-beneficiaries", "gent", fx.pNL, uuid.NewString(),
 			map[string]any{"person_id": fx.pNL, "family_name": "Peeters", "given_names": "An", "language": "nl"})
@@ -750,4 +794,9 @@ func TestUrgentDecisionLetterTexts(t *testing.T) {
 	if st, _, _, _ := e.call(fx.w1, "POST", "/v1/decisions/"+id+"/letter-texts", texts, `If-Match: "3"`); st != 409 {
 		t.Errorf("texts once notified: %d", st)
 	}
+}
+
+// kitActor is the actor of a test user, for calls to the service without HTTP.
+func kitActor(u user) kit.Actor {
+	return kit.Actor{UserID: u.id, Tenant: u.tenant, Roles: []string{u.role}, Name: "Marie Assistante"}
 }

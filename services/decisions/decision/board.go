@@ -9,7 +9,7 @@ import (
 
 // Clocks are the board clocks the decisions give (board.Clocker).
 func (s *Service) Clocks() []string {
-	return []string{board.ClockNotification, board.ClockMediPrima, board.ClockPIISConclusion, board.ClockPIISEvaluation, board.ClockReview}
+	return []string{board.ClockNotification, board.ClockAppeal, board.ClockMediPrima, board.ClockPIISConclusion, board.ClockPIISEvaluation, board.ClockReview}
 }
 
 // Due is the decisions' source of the deadline board: the notification until notified (8 days), the MediPrima

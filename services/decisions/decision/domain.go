@@ -203,6 +203,10 @@ type Decision struct {
 	// ReviewDue is the next review date; ReviewRequested the review date a task was requested for (once).
 	ReviewDue       civil.Date `bson:"review_due,omitempty" json:"review_due,omitzero"`
 	ReviewRequested civil.Date `bson:"review_requested,omitempty" json:"review_requested,omitzero"`
+	// AppealOpen: notified, the appeal window (until AppealDue) runs and no appeal was lodged; the housekeeping
+	// round closes it once the date is past.
+	AppealOpen bool       `bson:"appeal_open" json:"-"`
+	AppealDue  civil.Date `bson:"appeal_due,omitempty" json:"-"`
 	// ReviewWaiting: ReviewDue is set and its task not yet requested (the housekeeping loop's index).
 	ReviewWaiting bool `bson:"review_waiting" json:"-"`
 	// BoardDue is the earliest due date of what the board shows for this decision (zero when nothing is due).

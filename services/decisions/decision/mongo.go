@@ -35,6 +35,7 @@ func EnsureIndexes(ctx context.Context, db *mongo.Database) error {
 		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "decided_on", Value: -1}}},
 		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "person_id", Value: 1}, {Key: "running", Value: 1}}},
 		mongo.IndexModel{Keys: bson.D{{Key: "review_waiting", Value: 1}, {Key: "review_due", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "appeal_open", Value: 1}, {Key: "appeal_due", Value: 1}}},
 		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "on_board", Value: 1}}},
 	)
 }
@@ -128,6 +129,28 @@ func (r *Repository) ReviewsDue(ctx context.Context, today civil.Date, limit int
 		{Key: "review_due", Value: bson.D{{Key: "$lte", Value: today}}}},
 		options.Find().SetSort(bson.D{{Key: "review_due", Value: 1}}).SetLimit(limit).
 			SetProjection(bson.D{{Key: store.OutboxField, Value: 0}}))
+	if err != nil {
+		return nil, err
+	}
+	defer cur.Close(ctx)
+	var out []Record
+	for cur.Next(ctx) {
+		tenant, _ := cur.Current.Lookup("tenant").StringValueOK()
+		v, err := store.Decode[Decision](cur.Current, tenant)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, cur.Err()
+}
+
+// AppealWindowsPast lists, across tenants, the decisions whose appeal window is still marked open after its last
+// day.
+func (r *Repository) AppealWindowsPast(ctx context.Context, today civil.Date, limit int64) ([]Record, error) {
+	cur, err := r.decisions.Collection().Find(ctx, bson.D{{Key: "appeal_open", Value: true},
+		{Key: "appeal_due", Value: bson.D{{Key: "$lt", Value: today}}}},
+		options.Find().SetLimit(limit).SetProjection(bson.D{{Key: store.OutboxField, Value: 0}}))
 	if err != nil {
 		return nil, err
 	}

@@ -73,12 +73,47 @@ func (s *Service) RequestReviews(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// ReviewLoop is the housekeeping round of RequestReviews (run with httpkit.Every); failures are logged without
-// personal data.
+// CloseAppealWindows takes off the board the appeal windows whose last day is past (no appeal was lodged in
+// time). It returns how many it closed.
+func (s *Service) CloseAppealWindows(ctx context.Context) (int, error) {
+	today := s.today()
+	recs, err := s.Repo.AppealWindowsPast(ctx, today, 500)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, rec := range recs {
+		rules, err := s.rules(ctx, rec.Tenant)
+		if err != nil {
+			return n, err
+		}
+		_, err = s.Repo.Update(ctx, rec.Tenant, rec.ID, rec.Version, func(d *Decision) ([]events.Event, error) {
+			if d.AppealOpen && d.AppealDue.Before(today) {
+				d.AppealOpen = false
+				refresh(d, rules)
+			}
+			return nil, nil
+		})
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// ReviewLoop is the housekeeping round of RequestReviews and CloseAppealWindows (run with httpkit.Every);
+// failures are logged without personal data.
 func (s *Service) ReviewLoop(logger *slog.Logger) func(ctx context.Context) {
 	return func(ctx context.Context) {
 		if _, err := s.RequestReviews(ctx); err != nil && ctx.Err() == nil && logger != nil {
 			logger.Warn("review tasks not requested", "error", err.Error())
+		}
+		if _, err := s.CloseAppealWindows(ctx); err != nil && ctx.Err() == nil && logger != nil {
+			logger.Warn("appeal windows not closed", "error", err.Error())
 		}
 	}
 }

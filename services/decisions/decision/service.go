@@ -355,8 +355,9 @@ type Due struct {
 	Deadline legalclock.Deadline `json:"deadline"`
 }
 
-// Dues lists what is due on d: the notification until notified (8 days), the MediPrima encoding of an AMU
-// decision (45 days), the PIIS conclusion until signed then its next evaluation, and the review date once set.
+// Dues lists what is due on d: the notification until notified (8 days), the beneficiary's appeal window once
+// notified (3 months, until an appeal is lodged or the window closed), the MediPrima encoding of an AMU decision
+// (45 days), the PIIS conclusion until signed then its next evaluation, and the review date once set.
 func (d Decision) Dues(rules legalclock.Rules) []Due {
 	var out []Due
 	if d.Status == Adopted {
@@ -381,6 +382,12 @@ func (d Decision) Dues(rules legalclock.Rules) []Due {
 		if evs, err := rules.PIISEvaluations(base); err == nil && done%per < len(evs) {
 			out = append(out, Due{"piis_evaluation", evs[done%per]})
 		}
+	}
+	if d.AppealOpen && d.Notification != nil && !d.Over() {
+		out = append(out, Due{"appeal", legalclock.Deadline{Reason: legalclock.ReasonAppeal, From: d.Notification.Date,
+			Nominal: d.AppealDue, Due: d.AppealDue,
+			FR: "Délai de recours du bénéficiaire jusqu'au " + legalclock.FormatDate(d.AppealDue, "fr") + " (3 mois après la notification du " + legalclock.FormatDate(d.Notification.Date, "fr") + ")",
+			NL: "Beroepstermijn van de begunstigde tot " + legalclock.FormatDate(d.AppealDue, "nl") + " (3 maanden na de kennisgeving van " + legalclock.FormatDate(d.Notification.Date, "nl") + ")"}})
 	}
 	if d.ReviewWaiting && d.running() && !d.ReviewDue.IsZero() {
 		out = append(out, Due{"review", legalclock.Deadline{Reason: legalclock.ReasonReview, From: d.DecidedOn,
@@ -653,6 +660,7 @@ func (s *Service) Notify(ctx context.Context, a kit.Actor, id string, version in
 		if d.Status == Adopted {
 			d.Status = Notified
 		}
+		d.AppealOpen, d.AppealDue = true, appeal.Due
 		ev, err := s.event(ctx, TypeNotified, a.Tenant, id, notifiedPayload(id, *d))
 		return []events.Event{ev}, err
 	})
@@ -745,6 +753,7 @@ func (s *Service) LodgeAppeal(ctx context.Context, a kit.Actor, id string, versi
 		}
 		ap := Appeal{LodgedOn: date, CourtReference: strings.TrimSpace(in.CourtReference), RecordedBy: a.UserID}
 		d.Appeals = append(d.Appeals, ap)
+		d.AppealOpen = false
 		ev, err := s.event(ctx, TypeAppealLodged, a.Tenant, id, appealPayload(id, *d, ap))
 		return []events.Event{ev}, err
 	})
