@@ -207,7 +207,6 @@ func (s *Service) apply(ctx context.Context, e events.Event) error {
 			if sc.Terms.Termination == nil || p.End.Before(sc.Terms.Termination.End) {
 				sc.Terms.Termination = &Termination{Ending: p.Ending, End: p.End}
 			}
-			sc.Status = ScheduleEnded
 			pl.Change, pl.End = "terminated", sc.Terms.LastDay()
 		case TypeRecoveryDecided:
 			if p.RecoveryID == "" || p.AmountCents < 1 {
@@ -341,7 +340,7 @@ func (s *Service) reconcile(ctx context.Context, tenant, id string) error {
 	today := s.today()
 	plan := Compute(tenant, id, sc.State.Terms, sc.State.Terms.Entitlement(s.horizon()), issued, overpaid, today)
 	if plan.Empty() {
-		return nil
+		return s.endIfOver(ctx, tenant, sc)
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	for _, c := range plan.Cancel {
@@ -384,6 +383,26 @@ func (s *Service) reconcile(ctx context.Context, tenant, id string) error {
 			"receivables", len(plan.Receivables))
 	}
 	return nil
+}
+
+// endIfOver marks a schedule ended once nothing more can fall due: its last day (end of the decision or
+// termination) is before the current month, or it is a one-off aid, and every instalment is issued. The hourly
+// planning then leaves it alone.
+func (s *Service) endIfOver(ctx context.Context, tenant string, sc store.Versioned[Schedule]) error {
+	t := sc.State.Terms
+	last := t.LastDay()
+	over := !t.Periodic() || (!last.IsZero() && last.Before(FirstOfMonth(s.today())))
+	if sc.State.Status != ScheduleActive || !over {
+		return nil
+	}
+	_, err := s.Repo.Schedules.UpdateIfVersion(ctx, tenant, sc.ID, sc.Version, func(x *Schedule) ([]events.Event, error) {
+		x.Status = ScheduleEnded
+		return nil, nil
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return nil // changed meanwhile: the next planning decides
+	}
+	return err
 }
 
 // kindLabel names a kind in a remittance text.
