@@ -31,8 +31,9 @@ func running() Decision {
 }
 
 func TestDeterministicIDs(t *testing.T) {
-	if SessionDecisionID("s", "p") != SessionDecisionID("s", "p") || SessionDecisionID("s", "p") == SessionDecisionID("s", "q") ||
-		UrgentDecisionID("u") == SessionDecisionID("", "u") {
+	first, again := SessionDecisionID("s", "p"), SessionDecisionID("s", "p")
+	if first != again || first == SessionDecisionID("s", "q") || UrgentDecisionID("u") == SessionDecisionID("", "u") ||
+		len(first) != 36 || first[14] != '5' {
 		t.Fatal("ids are not deterministic and distinct")
 	}
 }
