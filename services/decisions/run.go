@@ -138,6 +138,7 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 	app.Sessions = &session.Service{Repo: session.NewRepository(db, onWrite), Rules: session.NewRulesStore(db, app.Settings),
 		Settings: app.Settings, Proj: app.Projection, Audit: auditor, Ratifications: app.Urgent, Logger: logger}
 	app.Sessions.Proposals = app.Proposals
+	app.Sessions.Details = proposalDetails{app.Proposals}
 	app.wireDecisions(app.Proposals)
 	app.Board = board.New(app.Requests, nil)
 	app.Board.Logger = logger

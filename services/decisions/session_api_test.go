@@ -355,6 +355,10 @@ func TestOutcomeIdempotent(t *testing.T) {
 	if it["outcome"] != "approved" || it["quorum_at_decision"].(map[string]any)["present"] != float64(3) {
 		t.Fatalf("item %v", it)
 	}
+	// The members read the person's name and the motivation of the item.
+	if d := body["details"].(map[string]any)[u].(map[string]any); d["person_name"] != "An Peeters" || d["motivation"] != "Coupure d'énergie imminente" {
+		t.Fatalf("details %v", d)
+	}
 	// The decisions recorded the ratification: nothing is left to hand over.
 	if p := body["pending_outcomes"].([]any); len(p) != 0 {
 		t.Fatalf("pending outcomes %v", p)

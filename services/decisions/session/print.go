@@ -76,6 +76,7 @@ var (
 	tUrgentOn     = text{"Décision urgente du président du %s", "Dringende beslissing van de voorzitter van %s"}
 	tFooter       = text{"Séance du %s — confidentiel (art. 36 LO)", "Zitting van %s — vertrouwelijk (art. 36 OW)"}
 	tCertified    = text{"Pour extrait conforme.", "Voor eensluidend uittreksel."}
+	tMotivation   = text{"Base légale et motivation", "Rechtsgrond en motivering"}
 	tSecretVote   = text{"scrutin secret", "geheime stemming"}
 	tShowOfHands  = text{"à main levée", "bij handopsteking"}
 	tBallots      = text{"Votes nominatifs", "Naamstemming"}
@@ -254,7 +255,7 @@ func (p printer) itemSection(it committee.MinutesItem, l letter.Lang) letter.Sec
 	return sec
 }
 
-func (p printer) extract(e committee.Extract, person string) letter.Document {
+func (p printer) extract(e committee.Extract, person string, d ItemDetails) letter.Document {
 	l := p.lang
 	doc := letter.Document{Kind: KindExtract, Lang: l, Title: fmt.Sprintf(tExtractTitle.in(l), e.SessionDate.Long(string(l)), e.Number),
 		Sender: p.sender(), Footer: fmt.Sprintf(tFooter.in(l), e.SessionDate.String())}
@@ -267,6 +268,15 @@ func (p printer) extract(e committee.Extract, person string) letter.Document {
 	doc.Sections = []letter.Section{
 		{Heading: tOutcome.in(l), Paragraphs: []string{tOutcomes[e.Outcome].in(l)}, List: tallyLines(&t, l)},
 		{Heading: tDecided.in(l), Table: termsRows(e.Terms, l)},
+	}
+	if d.LegalBasis != "" || d.Motivation != "" {
+		sec := letter.Section{Heading: tMotivation.in(l)}
+		for _, para := range []string{d.LegalBasis, d.Motivation} {
+			if para != "" {
+				sec.Paragraphs = append(sec.Paragraphs, para)
+			}
+		}
+		doc.Sections = append(doc.Sections, sec)
 	}
 	if e.Outcome == committee.Amended {
 		doc.Sections = append(doc.Sections, letter.Section{Heading: tProposed.in(l), Table: termsRows(e.ProposedTerms, l),
@@ -364,14 +374,17 @@ func (s *Service) Extract(ctx context.Context, a kit.Actor, id, ref, purpose str
 		if err != nil {
 			return letter.Document{}, err
 		}
-		person := e.PersonRef
-		if s.Proj != nil {
-			if pp, err := s.Proj.Person(ctx, a.Tenant, e.PersonRef); err == nil {
-				person = pp.DisplayName()
-			}
+		details, err := s.details(ctx, a.Tenant, id)
+		if err != nil {
+			return letter.Document{}, err
+		}
+		d := details[ref]
+		person := d.PersonName
+		if person == "" {
+			person = e.PersonRef
 		}
 		s.Audit.Record(ctx, a, kit.Entry{Action: "session.extract", ResourceType: "session", ResourceID: id, FileID: e.FileRef, Purpose: purpose})
-		return p.extract(e, person), nil
+		return p.extract(e, person, d), nil
 	}
 	if _, ok := sess.Item(ref); ok {
 		return letter.Document{}, &problem.Error{Type: problem.Conflict, Detail: "session.no_extract"}
@@ -396,9 +409,18 @@ func (s *Service) Extracts(ctx context.Context, a kit.Actor, id, purpose string)
 	if err != nil {
 		return nil, err
 	}
+	details, err := s.details(ctx, a.Tenant, id)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]letter.Document, 0, len(exs))
 	for _, e := range exs {
-		out = append(out, p.extract(e, e.PersonRef))
+		d := details[e.Ref]
+		person := d.PersonName
+		if person == "" {
+			person = e.PersonRef
+		}
+		out = append(out, p.extract(e, person, d))
 	}
 	s.Audit.Record(ctx, a, kit.Entry{Action: "session.extracts", ResourceType: "session", ResourceID: id, Purpose: purpose})
 	return out, nil

@@ -87,12 +87,14 @@ type Ratifications interface {
 
 // Service is the sessions' use cases.
 type Service struct {
-	Repo          *Repository
-	Rules         *RulesStore
-	Settings      *settings.Store
-	Proj          *projection.Repository
-	Audit         *kit.Auditor
-	Proposals     Proposals
+	Repo      *Repository
+	Rules     *RulesStore
+	Settings  *settings.Store
+	Proj      *projection.Repository
+	Audit     *kit.Auditor
+	Proposals Proposals
+	// Details, when set, gives the legal basis and motivation of a proposal put on the agenda (the members read them).
+	Details       ProposalDetails
 	Outcomes      Outcomes
 	Ratifications Ratifications
 	Logger        *slog.Logger
@@ -345,6 +347,13 @@ func (s *Service) AddItem(ctx context.Context, a kit.Actor, id string, version i
 		return rec, err
 	}
 	s.Audit.Record(ctx, a, kit.Entry{Action: "session.agenda_add", ResourceType: "session", ResourceID: id})
+	personID := prop.PersonRef
+	if urg != nil {
+		personID = urg.State().PersonRef
+	}
+	if err := s.keepDetails(ctx, a.Tenant, id, in.Ref, personID, urg); err != nil {
+		return rec, err
+	}
 	if prop.Ref != "" {
 		if rec, err = s.handOver(ctx, rec); err != nil {
 			s.logger().WarnContext(ctx, "proposal not marked scheduled yet", "session_id", id, "error", err.Error())

@@ -383,6 +383,11 @@ func TestSessionFromAgendaToMinutes(t *testing.T) {
 	if len(exs) != 4 {
 		t.Fatalf("%d extracts", len(exs))
 	}
+	exu := must(s.Extract(ctx, f.secretary, id, u.ID, "decision_preparation"))(t)
+	var exHTML bytes.Buffer
+	if err := exu.HTML(&exHTML); err != nil || !strings.Contains(exHTML.String(), "coupure d&#39;énergie imminente") {
+		t.Fatalf("the ratification's extract lacks its motivation (%v):\n%s", err, exHTML.String())
+	}
 	ex := must(s.Extract(ctx, f.secretary, id, refs[2], "decision_preparation"))(t)
 	var pdf bytes.Buffer
 	if err := ex.PDF(&pdf, letter.PDFOptions{}); err != nil || !bytes.HasPrefix(pdf.Bytes(), []byte("%PDF")) {

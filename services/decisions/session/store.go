@@ -111,11 +111,12 @@ type Record = store.Versioned[Doc]
 // Repository keeps the sessions.
 type Repository struct {
 	sessions *store.Repository[Doc]
+	db       *mongo.Database
 }
 
 // NewRepository works on db; onWrite wakes the relay.
 func NewRepository(db *mongo.Database, onWrite func(collection, id string)) *Repository {
-	return &Repository{sessions: store.NewRepository[Doc](db.Collection(CollSessions), onWrite)}
+	return &Repository{sessions: store.NewRepository[Doc](db.Collection(CollSessions), onWrite), db: db}
 }
 
 // Insert stores a new session.

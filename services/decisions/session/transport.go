@@ -93,7 +93,10 @@ type View struct {
 	PendingOutcomes   []string                     `json:"pending_outcomes"`
 	// FileNumbers names the items' social files by their number (file id → number), on a read of the session.
 	FileNumbers map[string]string `json:"file_numbers,omitempty"`
-	created     bool
+	// Details are what the members read of each item besides its terms (item ref → person's name, legal basis,
+	// motivation), on a read of the session.
+	Details map[string]ItemDetails `json:"details,omitempty"`
+	created bool
 }
 
 // Headers sets the ETag (and Location on creation).
@@ -331,7 +334,10 @@ func (s *Service) KitRoutes() []kit.Route {
 				return nil, err
 			}
 			v := NewView(rec)
-			v.FileNumbers, err = s.fileNumbers(ctx, rec)
+			if v.FileNumbers, err = s.fileNumbers(ctx, rec); err != nil {
+				return nil, err
+			}
+			v.Details, err = s.details(ctx, rec.Tenant, rec.ID)
 			return v, err
 		}, Decode: decoder[none](false, false, false)},
 		{Pattern: RouteConvene, Endpoint: action(func(ctx context.Context, a kit.Actor, r idRequest) (Record, error) {
