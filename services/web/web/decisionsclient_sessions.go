@@ -95,26 +95,34 @@ type SessionConvocation struct {
 
 // CommitteeSession is a session of the committee.
 type CommitteeSession struct {
-	ID                string              `json:"id"`
-	Version           int64               `json:"version"`
-	Date              string              `json:"date"`
-	Time              string              `json:"time"`
-	Place             string              `json:"place"`
-	Status            string              `json:"status"`
-	Members           []SessionMember     `json:"members"`
-	Convocation       *SessionConvocation `json:"convocation"`
-	ConvocationLatest string              `json:"convocation_latest"`
-	Items             []SessionItem       `json:"items"`
-	Attendance        []SessionAttendance `json:"attendance"`
-	Quorum            Quorum              `json:"quorum"`
-	OpenedAt          time.Time           `json:"opened_at"`
-	ClosedAt          time.Time           `json:"closed_at"`
-	PendingOutcomes   []string            `json:"pending_outcomes"`
-	FileNumbers       map[string]string   `json:"file_numbers"`
+	ID                string                 `json:"id"`
+	Version           int64                  `json:"version"`
+	Date              string                 `json:"date"`
+	Time              string                 `json:"time"`
+	Place             string                 `json:"place"`
+	Status            string                 `json:"status"`
+	Members           []SessionMember        `json:"members"`
+	Convocation       *SessionConvocation    `json:"convocation"`
+	ConvocationLatest string                 `json:"convocation_latest"`
+	Items             []SessionItem          `json:"items"`
+	Attendance        []SessionAttendance    `json:"attendance"`
+	Quorum            Quorum                 `json:"quorum"`
+	OpenedAt          time.Time              `json:"opened_at"`
+	ClosedAt          time.Time              `json:"closed_at"`
+	PendingOutcomes   []string               `json:"pending_outcomes"`
+	FileNumbers       map[string]string      `json:"file_numbers"`
+	Details           map[string]ItemDetails `json:"details"`
 	SignOff           *struct {
 		By string    `json:"by"`
 		At time.Time `json:"at"`
 	} `json:"sign_off"`
+}
+
+// ItemDetails is what the members read of an item besides its terms.
+type ItemDetails struct {
+	PersonName string `json:"person_name"`
+	LegalBasis string `json:"legal_basis"`
+	Motivation string `json:"motivation"`
 }
 
 // SessionSummary is a session in a list.

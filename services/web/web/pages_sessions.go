@@ -203,6 +203,9 @@ func (d sessionPageData) FileNumber(id string) string {
 	return id
 }
 
+// Detail is what the members read of an item besides its terms.
+func (d sessionPageData) Detail(ref string) ItemDetails { return d.Session.Details[ref] }
+
 // FieldError is the error of a field of a step's form on an item ("" ref for the session's own steps).
 func (d sessionPageData) FieldError(step, ref, field string) string {
 	if d.ErrStep != step || d.ErrRef != ref {

@@ -67,6 +67,7 @@ func TestEndToEndCommitteeSessionInDutch(t *testing.T) {
 		sec.expect(http.StatusOK, "Het punt is aan de agenda toegevoegd.")
 	}
 	sec.expectNot(`value="ratification:`)
+	sec.expect(http.StatusOK, "Luc Dubois", "Coupure d&#39;énergie imminente")
 	refs := itemIDRe.FindAllStringSubmatch(sec.body, -1)
 	if len(refs) != 2 {
 		t.Fatalf("%d items", len(refs))
