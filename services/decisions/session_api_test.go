@@ -385,7 +385,7 @@ func TestOutcomeIdempotent(t *testing.T) {
 	}
 	// Minutes and extract, HTML and PDF, in Dutch (Accept-Language of the calls).
 	st, _, raw, hh := e.call(c.secretary, "GET", "/v1/sessions/"+id+"/minutes", nil, decisionPurpose)
-	if st != 200 || !strings.Contains(string(raw), "Notulen") || hh.Get("Content-Language") != "nl" {
+	if st != 200 || !strings.Contains(string(raw), "Notulen") || !strings.Contains(string(raw), "(An Peeters)") || hh.Get("Content-Language") != "nl" {
 		t.Fatalf("minutes: %d %.300s", st, raw)
 	}
 	st, _, raw, _ = e.call(c.president, "GET", "/v1/sessions/"+id+"/items/"+u+"/extract.pdf", nil, decisionPurpose)

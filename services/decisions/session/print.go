@@ -149,10 +149,11 @@ func tallyLines(t *committee.Tally, l letter.Lang) []string {
 
 // printer builds the documents of one closed session.
 type printer struct {
-	lang  letter.Lang
-	cpas  letter.CPAS
-	names map[string]string
-	files map[string]projection.File
+	lang    letter.Lang
+	cpas    letter.CPAS
+	names   map[string]string
+	files   map[string]projection.File
+	details map[string]ItemDetails
 }
 
 func (p printer) name(id string) string {
@@ -222,6 +223,9 @@ func (p printer) itemSection(it committee.MinutesItem, l letter.Lang) letter.Sec
 	what := fmt.Sprintf(tProposalOf.in(l), p.fileNumber(it.FileRef))
 	if it.Kind == committee.ItemRatification {
 		what = fmt.Sprintf(tRatifOf.in(l), p.fileNumber(it.FileRef))
+	}
+	if n := p.details[it.Ref].PersonName; n != "" {
+		what += " (" + n + ")"
 	}
 	sec := letter.Section{Heading: fmt.Sprintf(tItem.in(l), it.Number, what)}
 	sec.Paragraphs = []string{tOutcome.in(l) + " : " + tOutcomes[it.Outcome].in(l)}
@@ -307,7 +311,11 @@ func (s *Service) printerFor(ctx context.Context, rec Record) (printer, error) {
 			return printer{}, err
 		}
 	}
-	return printer{lang: langOf(ctx), cpas: st.State.CPAS(), names: rec.State.Names, files: files}, nil
+	details, err := s.details(ctx, rec.Tenant, rec.ID)
+	if err != nil {
+		return printer{}, err
+	}
+	return printer{lang: langOf(ctx), cpas: st.State.CPAS(), names: rec.State.Names, files: files, details: details}, nil
 }
 
 // fileNumbers maps the ids of the items' files to their numbers (the projection of the registry).
