@@ -155,18 +155,28 @@ func (s *Service) Write(ctx context.Context, tenant string, rec Record, w io.Wri
 	for _, x := range plan.Held {
 		held[x.InstalmentID] = true
 	}
-	err = s.Schedules.Each(ctx, tenant, schedule.Query{RunID: rec.ID}, bson.D{{Key: "end_to_end_id", Value: 1}},
+	// The payments as the run claimed them (their attempt of this run), in id order.
+	err = s.Schedules.Each(ctx, tenant, schedule.Query{AttemptRun: rec.ID}, bson.D{{Key: "_id", Value: 1}},
 		func(v store.Versioned[schedule.Instalment]) error {
-			if held[v.ID] || v.State.Creditor == nil {
+			if held[v.ID] {
 				return nil
 			}
-			cr := v.State.Creditor
+			var at *schedule.Attempt
+			for i := range v.State.Attempts {
+				if v.State.Attempts[i].RunID == rec.ID {
+					at = &v.State.Attempts[i]
+				}
+			}
+			if at == nil || at.Creditor == nil {
+				return fmt.Errorf("run: payment %s has no attempt in run %s", v.ID, rec.ID)
+			}
+			cr := at.Creditor
 			to, err := iban.Parse(cr.IBAN)
 			if err != nil {
 				return err
 			}
-			tx := sepa.Transaction{EndToEndID: v.State.EndToEndID, AmountCents: v.State.AmountCents, CreditorName: cr.Name,
-				CreditorIBAN: to, Unstructured: v.State.Reference}
+			tx := sepa.Transaction{EndToEndID: at.EndToEndID, AmountCents: at.AmountCents, CreditorName: cr.Name,
+				CreditorIBAN: to, Unstructured: at.Reference}
 			if cr.Communication != "" {
 				if o, err := ogm.Parse(cr.Communication); err == nil {
 					tx.StructuredOGM = o

@@ -347,7 +347,8 @@ func (s *Service) Build(ctx context.Context, a kit.Actor, in Input) (Record, err
 		err = s.Schedules.Transition(ctx, a.Tenant, c.id, schedule.StatusScheduled, "", bson.D{
 			{Key: "status", Value: schedule.StatusInRun}, {Key: "run_id", Value: id}, {Key: "end_to_end_id", Value: e2e},
 			{Key: "creditor", Value: cr}, {Key: "hold_reason", Value: ""}},
-			bson.E{Key: "attempts", Value: schedule.Attempt{RunID: id, EndToEndID: e2e, At: at}})
+			bson.E{Key: "attempts", Value: schedule.Attempt{RunID: id, EndToEndID: e2e, At: at, AmountCents: c.in.AmountCents,
+				Creditor: cr, Reference: c.in.Reference}})
 		if errors.Is(err, schedule.ErrMoved) {
 			continue // taken by another run or cancelled meanwhile
 		}

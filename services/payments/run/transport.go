@@ -294,7 +294,9 @@ func (s *Service) Payments(ctx context.Context, a kit.Actor, id, purpose string,
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return PaymentsPage{}, err
 	}
-	q := schedule.Query{RunID: id}
+	// Every payment that went into the run, wherever it stands now (a payment held back at the export is due
+	// again, with its reason).
+	q := schedule.Query{AttemptRun: id}
 	count, _, err := s.Schedules.Totals(ctx, a.Tenant, q)
 	if err != nil {
 		return PaymentsPage{}, err
@@ -315,7 +317,13 @@ func (s *Service) Payments(ctx context.Context, a kit.Actor, id, purpose string,
 	out := PaymentsPage{Items: []schedule.View{}, Page: page, PageSize: size, TotalCount: count}
 	sv := &schedule.Service{Proj: s.Proj}
 	for _, r := range recs {
-		out.Items = append(out.Items, sv.ViewOf(ctx, a.Tenant, r, files))
+		v := sv.ViewOf(ctx, a.Tenant, r, files)
+		for _, at := range r.State.Attempts {
+			if at.RunID == id {
+				v.EndToEndID = at.EndToEndID // as the run's file names it
+			}
+		}
+		out.Items = append(out.Items, v)
 	}
 	s.Audit.Record(ctx, a, kit.Entry{Action: "run.payments.read", ResourceType: "run", ResourceID: id, Purpose: purpose})
 	return out, nil

@@ -43,6 +43,7 @@ func EnsureIndexes(ctx context.Context, db *mongo.Database) error {
 		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "run_id", Value: 1}, {Key: "end_to_end_id", Value: 1}}},
 		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "end_to_end_id", Value: 1}}},
 		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "attempts.end_to_end_id", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "attempts.run_id", Value: 1}}},
 	)
 }
 
@@ -79,13 +80,18 @@ type Creditor struct {
 	Communication string `bson:"communication,omitempty" json:"communication,omitempty"`
 }
 
-// Attempt is one run a payment went into, with the EndToEndId it had there (never reused: a payment held back
-// or whose run was cancelled gets a new one in its next run), so that a statement line naming an old EndToEndId
-// still finds its payment.
+// Attempt is one run a payment went into, with the EndToEndId it had there (never reused: a payment held back,
+// returned or whose run was cancelled gets a new one in its next run), so that a statement line naming an old
+// EndToEndId still finds its payment; and what the run's file says of it (amount, creditor, remittance), frozen
+// when the run claimed it: the file of a run is written from its attempts, so it comes out the same even after
+// the payment was reissued elsewhere.
 type Attempt struct {
-	RunID      string    `bson:"run_id" json:"run_id"`
-	EndToEndID string    `bson:"end_to_end_id" json:"end_to_end_id"`
-	At         time.Time `bson:"at" json:"at"`
+	RunID       string    `bson:"run_id" json:"run_id"`
+	EndToEndID  string    `bson:"end_to_end_id" json:"end_to_end_id"`
+	At          time.Time `bson:"at" json:"at"`
+	AmountCents int64     `bson:"amount_cents,omitempty" json:"amount_cents,omitempty"`
+	Creditor    *Creditor `bson:"creditor,omitempty" json:"-"`
+	Reference   string    `bson:"reference,omitempty" json:"-"`
 }
 
 // Instalment is one payment the CPAS owes.
@@ -203,7 +209,9 @@ type Query struct {
 	DueBy    civil.Date
 	FileID   string
 	RunID    string
-	Skip     int64
+	// AttemptRun keeps the payments that went into that run, wherever they are now.
+	AttemptRun string
+	Skip       int64
 	Limit    int64
 }
 
@@ -226,6 +234,9 @@ func (q Query) filter() bson.D {
 	}
 	if q.RunID != "" {
 		f = append(f, bson.E{Key: "run_id", Value: q.RunID})
+	}
+	if q.AttemptRun != "" {
+		f = append(f, bson.E{Key: "attempts.run_id", Value: q.AttemptRun})
 	}
 	return f
 }
