@@ -2,6 +2,7 @@ package payments_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/entraide/entraide/libs/civil"
+	"github.com/entraide/entraide/libs/events"
 )
 
 // TestConcurrentRunsShareNothing: two accountants building a run for the same date at once split the due
@@ -78,5 +80,52 @@ func TestConcurrentRunsShareNothing(t *testing.T) {
 	st, _, again, h := e.call(a2, "POST", "/v1/runs/"+id+"/export", nil, key)
 	if st != 200 || h.Get("Idempotent-Replayed") != "true" || !bytes.Equal(first, again) {
 		t.Fatalf("replayed export: %d replayed=%q same=%v", st, h.Get("Idempotent-Replayed"), bytes.Equal(first, again))
+	}
+}
+
+// TestSuspensionAndRecoveryEvents: a suspension over next month cancels its open instalment and reissues what
+// the days outside it are worth; a recovery decided becomes a receivable of the schedule; both leave a
+// schedule.changed event valid against its schema, and a malformed change is refused as permanent.
+func TestSuspensionAndRecoveryEvents(t *testing.T) {
+	e := newEnv(t)
+	const tenant = "etterbeek"
+	w := newUser(tenant, "social_worker")
+	p, f := e.beneficiary(tenant, w.id, "2026/000500", "Lina", "Haddad", "BE68539007547034")
+	adopt := e.adopted(tenant, p, f, map[string]any{"start": firstOfMonth(civil.Today(), 0).String(), "monthly_cents": 93000})
+	e.feed(adopt)
+	next := firstOfMonth(civil.Today(), 1)
+	e.feed(e.event(tenant, "be.cpas.decisions.decision.suspended.v1", "entraide-decisions", adopt.Subject, map[string]any{
+		"decision_id": adopt.Subject, "person_id": p, "file_id": f, "kind": "ris", "suspension_id": uuid.NewString(),
+		"from": next.String(), "to": next.AddDays(9).String(), "reason_code": "piis_breach", "repeated": false,
+		"decided_on": civil.Today().String()}))
+	var live []int64
+	for _, in := range e.instalmentsOf(tenant, adopt.Subject) {
+		if in.State.Status == "scheduled" && in.State.Parts[0].Period == next.String()[:7] {
+			live = append(live, in.State.AmountCents)
+		}
+	}
+	days := int64(next.DaysUntil(firstOfMonth(civil.Today(), 2)))
+	want := (93000*(days-10)*2 + days) / (2 * days)
+	if len(live) != 1 || live[0] != want {
+		t.Fatalf("next month after the suspension: %v, want [%d]", live, want)
+	}
+	e.feed(e.event(tenant, "be.cpas.decisions.recovery.decided.v1", "entraide-decisions", adopt.Subject, map[string]any{
+		"recovery_id": uuid.NewString(), "decision_id": adopt.Subject, "person_id": p, "file_id": f, "kind": "ris",
+		"case": "false_declaration", "amount_cents": 25000, "period_from": "2026-01-01", "period_to": "2026-01-31",
+		"decided_on": civil.Today().String()}))
+	out := e.outbox("schedules", adopt.Subject)
+	if len(out) != 3 {
+		t.Fatalf("schedule events %v", types(out))
+	}
+	_, sch, raw, _ := e.call(newUser(tenant, "accountant"), "GET", "/v1/schedules/"+adopt.Subject, nil, purpose)
+	if rc := sch["receivables"].([]any); len(rc) != 1 || rc[0].(map[string]any)["source"] != "recovery_decision" {
+		t.Fatalf("schedule %s", raw)
+	}
+	bad := e.event(tenant, "be.cpas.decisions.decision.revised.v1", "entraide-decisions", adopt.Subject, map[string]any{
+		"decision_id": adopt.Subject, "person_id": p, "file_id": f, "kind": "ris", "revision_id": uuid.NewString(),
+		"from": civil.Today().String(), "monthly_cents": 1, "previous_cents": 93000, "decided_on": civil.Today().String()})
+	bad.Subject = uuid.NewString() // a change of a decision the service never saw adopted
+	if err := e.app.Schedules.Handle(context.Background(), bad); err == nil || !events.IsPermanent(err) {
+		t.Fatalf("change of an unknown decision: %v", err)
 	}
 }
