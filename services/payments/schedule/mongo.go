@@ -212,7 +212,7 @@ type Query struct {
 	// AttemptRun keeps the payments that went into that run, wherever they are now.
 	AttemptRun string
 	Skip       int64
-	Limit    int64
+	Limit      int64
 }
 
 func (q Query) filter() bson.D {
