@@ -495,6 +495,22 @@ func TestDecisionNotificationAndAfter(t *testing.T) {
 		if b["current_monthly_cents"] != float64(50000) {
 			t.Errorf("%v", b["current_monthly_cents"])
 		}
+		// Recomputed with the tenant's tables: 4.800 €/year of resources, category 1 → 489,05 €/month.
+		calc := map[string]any{"resources": []map[string]any{{"kind": "replacement_income", "period": "yearly", "amount": 480000, "whose": "applicant"}}}
+		b = post(t, "/revisions", map[string]any{"from": start.AddDays(20).String(), "monthly_cents": 50000, "reason": "Chômage", "calculation": calc}, 422)
+		if codesOf(b)["monthly_cents"] != "decision.amount_not_calculated" {
+			t.Errorf("%v", b)
+		}
+		bad := map[string]any{"resources": []map[string]any{{"kind": "lottery", "period": "yearly", "amount": 1, "whose": "applicant"}}}
+		b = post(t, "/revisions", map[string]any{"from": start.AddDays(20).String(), "reason": "Chômage", "calculation": bad}, 422)
+		if codesOf(b)["calculation.resources[0].kind"] == "" {
+			t.Errorf("%v", b)
+		}
+		b = post(t, "/revisions", map[string]any{"from": start.AddDays(20).String(), "reason": "Chômage", "calculation": calc}, 200)
+		revs := b["revisions"].([]any)
+		if b["current_monthly_cents"] != float64(48905) || len(revs[len(revs)-1].(map[string]any)["working"].([]any)) == 0 {
+			t.Errorf("recomputed revision: %v %v", b["current_monthly_cents"], revs[len(revs)-1])
+		}
 	})
 	t.Run("suspension", func(t *testing.T) {
 		from := start.AddDays(15)

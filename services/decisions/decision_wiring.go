@@ -36,6 +36,9 @@ func (app *App) wireDecisions(proposals *proposal.Service) {
 	if proposals != nil {
 		app.Decisions.Proposals = proposalBasis{proposals}
 	}
+	if app.RISTables != nil && app.Decisions.Calculator == nil {
+		app.Decisions.Calculator = app.RISTables.Calculator
+	}
 	if app.Sessions != nil && app.Sessions.Outcomes == nil {
 		app.Sessions.Outcomes = app.Decisions
 	}

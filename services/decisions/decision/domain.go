@@ -123,6 +123,8 @@ type Revision struct {
 	Reason       string       `bson:"reason" json:"reason,omitempty"`
 	DecidedOn    civil.Date   `bson:"decided_on" json:"decided_on"`
 	RecordedBy   string       `bson:"recorded_by" json:"recorded_by"`
+	// Working is the recomputation's working, when the revision was recomputed.
+	Working ris.Working `bson:"working,omitempty" json:"working,omitempty"`
 }
 
 // Suspension is a sanction over a period.
@@ -350,6 +352,9 @@ type RevisionInput struct {
 	MonthlyCents ris.Cents    `json:"monthly_cents"`
 	Category     ris.Category `json:"category"`
 	Reason       string       `json:"reason"`
+	// Calculation, when given (RIS, ERIS), recomputes the amount from the situation on From with the tenant's
+	// tables: MonthlyCents must then be the result (or 0 to take it), and the working is kept with the revision.
+	Calculation *ris.Input `json:"calculation,omitempty"`
 }
 
 // Check validates a revision of d.

@@ -49,7 +49,9 @@ type Service struct {
 	Settings  *settings.Store
 	Requests  *request.Service
 	Proposals Proposals
-	Audit     *kit.Auditor
+	// Calculator is the tenant's RIS calculator (ristable), for revisions recomputed; nil: none offered.
+	Calculator func(ctx context.Context, tenant string) (*ris.Calculator, error)
+	Audit      *kit.Auditor
 	// Now is the clock (tests fix it); nil is time.Now.
 	Now func() time.Time
 }
@@ -670,17 +672,57 @@ func (s *Service) Notify(ctx context.Context, a kit.Actor, id string, version in
 	return out, s.advance(ctx, a.Tenant, out.State.RequestID, request.Notified)
 }
 
-// Revise records a new monthly amount from a date.
+// Revise records a new monthly amount from a date; with a calculation, recomputed with the tenant's tables.
 func (s *Service) Revise(ctx context.Context, a kit.Actor, id string, version int64, in RevisionInput) (Record, error) {
 	today := s.today()
+	var calc *ris.Calculator
+	if in.Calculation != nil {
+		if s.Calculator == nil {
+			return Record{}, problem.Invalid(problem.Field("calculation", "decision.no_calculator"))
+		}
+		c, err := s.Calculator(ctx, a.Tenant)
+		if err != nil {
+			return Record{}, err
+		}
+		calc = c
+	}
 	return s.change(ctx, a, id, version, "decision.revise", func(d *Decision, rules legalclock.Rules) ([]events.Event, error) {
+		in := in
+		var working ris.Working
+		if calc != nil {
+			if d.Kind != legalclock.RIS && d.Kind != legalclock.ERIS {
+				return nil, problem.Invalid(problem.Field("calculation", "decision.calculation_not_applicable"))
+			}
+			ci := *in.Calculation
+			if f, err := civil.Parse(strings.TrimSpace(in.From)); err == nil {
+				ci.From = f
+			}
+			if in.Category != 0 {
+				ci.Category = in.Category
+			} else if ci.Category == 0 {
+				ci.Category = d.Category
+			}
+			res, err := calc.Calculate(ci)
+			if err != nil {
+				return nil, prefixFields(err, "calculation.")
+			}
+			if in.MonthlyCents == 0 {
+				in.MonthlyCents = res.Monthly
+			} else if in.MonthlyCents != res.Monthly {
+				return nil, problem.Invalid(problem.Field("monthly_cents", "decision.amount_not_calculated", "calculated", int64(res.Monthly)))
+			}
+			if in.Category == 0 && ci.Category != d.Category {
+				in.Category = ci.Category
+			}
+			working = res.Working
+		}
 		from, err := in.Check(*d)
 		if err != nil {
 			return nil, err
 		}
 		r := Revision{ID: childID("revision", id, from.String(), fmt.Sprint(len(d.Revisions))), From: from,
 			MonthlyCents: in.MonthlyCents, Previous: d.CurrentMonthly(), Category: in.Category,
-			Reason: strings.TrimSpace(in.Reason), DecidedOn: today, RecordedBy: a.UserID}
+			Reason: strings.TrimSpace(in.Reason), DecidedOn: today, RecordedBy: a.UserID, Working: working}
 		d.Revisions = append(d.Revisions, r)
 		if d.ReviewDue.IsZero() || d.ReviewWaiting {
 			if dl, err := rules.YearlyReview(from); err == nil {
@@ -860,4 +902,20 @@ func (s *Service) CompleteLetter(ctx context.Context, a kit.Actor, id string, ve
 		d.LegalBasis, d.CategoryJustification, d.Motivation, d.Working = legal, just, motivation, working
 		return nil, nil
 	})
+}
+
+// prefixFields puts prefix before the fields of a validation problem (a calculation's errors under
+// "calculation.").
+func prefixFields(err error, prefix string) error {
+	var pe *problem.Error
+	if !errors.As(err, &pe) || len(pe.Fields) == 0 {
+		return err
+	}
+	out := *pe
+	out.Fields = make([]problem.FieldError, len(pe.Fields))
+	for i, f := range pe.Fields {
+		f.Field = prefix + f.Field
+		out.Fields[i] = f
+	}
+	return &out
 }
