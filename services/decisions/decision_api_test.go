@@ -816,3 +816,34 @@ func TestUrgentDecisionLetterTexts(t *testing.T) {
 func kitActor(u user) kit.Actor {
 	return kit.Actor{UserID: u.id, Tenant: u.tenant, Roles: []string{u.role}, Name: "Marie Assistante"}
 }
+
+// TestConcurrentAdoption: the same session item handed over ten times at once (a retry racing the first call)
+// adopts one decision with one event.
+func TestConcurrentAdoption(t *testing.T) {
+	fx := newDecisionFixture(t)
+	b := fx.basis(fx.reqNL, fx.pNL, fx.fNL)
+	fx.props.bases[b.ProposalID] = b
+	session := uuid.NewString()
+	var wg sync.WaitGroup
+	errs := make(chan error, 10)
+	for range 10 {
+		wg.Go(func() {
+			errs <- fx.e.app.Decisions.ItemDecided(context.Background(), "gent", session, fx.decidedOn, fx.item(b, committee.Approved))
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := decision.SessionDecisionID(session, b.ProposalID)
+	if n := countType(fx.outbox(t, id), decision.TypeAdopted); n != 1 {
+		t.Fatalf("%d adoption events", n)
+	}
+	n, err := fx.e.db.Collection(decision.CollDecisions).CountDocuments(context.Background(), bson.D{{Key: "tenant", Value: "gent"}})
+	if err != nil || n != 1 {
+		t.Fatalf("%d decisions %v", n, err)
+	}
+}
