@@ -17,9 +17,10 @@ import (
 	"github.com/entraide/entraide/libs/store"
 )
 
-// Shards is how many documents a tenant's packed index is split into: a write rewrites one shard (a sixteenth of
-// the tenant's entries), a reader that has the others in memory reloads that one only.
-const Shards = 16
+// Shards is how many documents a tenant's packed index is split into: a write rewrites one shard (1/64 of the
+// tenant's entries, about 25 KB at 20,000 open requests), a reader that has the others in memory reloads that one
+// only.
+const Shards = 64
 
 // CollStamps holds, per packed index and tenant, the version of each shard and whether the index was built.
 const CollStamps = "board_stamps"
@@ -39,7 +40,7 @@ const (
 //	{_id: "<tenant>|<shard>", tenant, shard, version, entries: "<key>\t<fields…>\n…"}
 //
 // with one line per entry, keyed by its first field, lines sorted by key. A stamp document per tenant
-// ({_id: "<collection>|<tenant>", built, s00…s15: shard versions}) lets a reader keep the parsed index in memory
+// ({_id: "<collection>|<tenant>", built, s00…s63: shard versions}) lets a reader keep the parsed index in memory
 // and reload only the shards whose version moved: a read costs one small document unless something changed.
 // Writes take the document lock and check the shard's version (another process writing the same shard makes the
 // write retry), then raise the shard's stamp with $max; a put or delete is idempotent and may be retried. An index
