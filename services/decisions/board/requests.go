@@ -243,7 +243,8 @@ func (c requestClock) item() Item {
 		complete: func() (legalclock.Deadline, error) { return legalclock.DecisionDue(kind, received) }}
 }
 
-// Due lists the open requests' decision clocks of fileIDs, soonest first, at most limit.
+// Due lists the open requests' decision clocks of fileIDs, soonest first, at most limit. Their Deadline holds
+// From and Due only: the board computes the rule and the sentences for the items it shows.
 func (s *RequestClocks) Due(ctx context.Context, tenant string, fileIDs []string, limit int64) ([]Item, error) {
 	items, _, err := s.DueCount(ctx, tenant, fileIDs, limit, civil.Date{})
 	return items, err
