@@ -479,7 +479,22 @@ func (s *seeder) run(ctx context.Context) error {
 		}
 		urgentID = rec.ID
 		s.res.Decisions++
-		return nil
+		// The worker completes the letter of the president's decision (legal grounds, category, calculation).
+		did := decision.UrgentDecisionID(rec.ID)
+		d, err := s.app.Decisions.Repo.Load(ctx, s.staff.Tenant, did)
+		if err != nil {
+			return err
+		}
+		working := make([]decision.WorkingLine, 0, len(res.Working))
+		for _, l := range res.Working {
+			working = append(working, decision.WorkingLine{Label: l.FR, AmountCents: l.Amount})
+		}
+		_, err = s.app.Decisions.CompleteLetter(ctx, urgentReq.worker, did, d.Version, decision.LetterTextsInput{
+			LegalBasis:            "Articles 3 et 14 de la loi du 26 mai 2002 ; article 28 de la loi organique des CPAS du 8 juillet 1976 (décision du président en cas d'urgence).",
+			CategoryJustification: "Vit seul depuis la perte de son logement.",
+			Motivation:            "Le demandeur est menacé d'expulsion et n'a aucune ressource ; l'aide ne pouvait attendre la séance du comité, qui la ratifiera.",
+			Working:               working})
+		return err
 	})
 	s.nextSession(N, agenda, &urgentID)
 

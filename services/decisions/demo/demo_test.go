@@ -170,7 +170,7 @@ func TestSeedMakesEveryStageOnce(t *testing.T) {
 	}
 
 	// What the demo's users print: the past session's minutes with the members' names and the excused one, and
-	// every decision's letter (the demo CPAS's settings have the address and the labour court).
+	// every decision's letter (the demo CPAS's settings have the address and the labour court), the urgent one too
 	app, err := decisions.NewAppOnDB(ctx, cfg, slog.New(slog.DiscardHandler), db, authn.NewStaticKeys())
 	if err != nil {
 		t.Fatal(err)
@@ -199,11 +199,10 @@ func TestSeedMakesEveryStageOnce(t *testing.T) {
 		}
 	}
 	head := kit.Actor{UserID: staff.Head.UserID, Tenant: demo.Tenant, Roles: []string{kit.RoleHead}, Name: staff.Head.Name}
-	// (The urgent decision's letter waits for the worker to complete its texts: the president's decision has no
-	// legal grounds nor calculation.)
-	cur, err = db.Collection(decision.CollDecisions).Find(ctx, bson.D{{Key: "tenant", Value: demo.Tenant}, {Key: "source", Value: decision.FromSession}})
-	if err != nil || cur.All(ctx, &ids) != nil || len(ids) != 3 {
-		t.Fatalf("session decisions %v %v", ids, err)
+	// (the urgent decision's texts completed by the worker).
+	cur, err = db.Collection(decision.CollDecisions).Find(ctx, bson.D{{Key: "tenant", Value: demo.Tenant}})
+	if err != nil || cur.All(ctx, &ids) != nil || len(ids) != 4 {
+		t.Fatalf("decisions %v %v", ids, err)
 	}
 	for _, d := range ids {
 		if _, err := app.Decisions.Letter(ctx, head, d.ID, "case_follow_up"); err != nil {
