@@ -112,8 +112,9 @@ func downstream(t *testing.T, brokers []string, tenant, subject string, want ...
 // TestFullFlowThroughTheAPI walks issue 4's full flow through the HTTP API of the running service: a RIS request
 // registered, its social inquiry, the RIS calculation and the worker's proposal, the head's validation, a committee
 // session planned, convened, its agenda built, opened without quorum (the vote is refused) then with it after an
-// arrival, a show-of-hands vote and the adoption (retried under its Idempotency-Key: one decision), the session
-// closed and its minutes approved; the decision letter carries every mandatory mention; the notification is
+// arrival (a convened member reads its items, a member not convened does not), a show-of-hands vote and the
+// adoption (retried under its Idempotency-Key: one decision), the session closed, its minutes approved and the
+// item's extract printed; another tenant does not see the decision; the decision letter carries every mandatory mention; the notification is
 // recorded (retried: once); and the decision.adopted and decision.notified events are read back from Kafka by a
 // consumer, as the payments service would, and validated against their schemas.
 func TestFullFlowThroughTheAPI(t *testing.T) {
@@ -230,6 +231,13 @@ func TestFullFlowThroughTheAPI(t *testing.T) {
 	if st, body, raw, _ := e.call(secretary, "POST", path+item+"/vote", map[string]any{"mode": "show_of_hands"}); st != 409 || body["code"] != "committee.no_quorum" {
 		t.Fatalf("vote without quorum: %d %s", st, raw)
 	}
+	// A member convened to the session sees its items; a member of the committee not convened to it does not.
+	if st, _, raw, _ := e.call(m2, "GET", path, nil, purpose); st != 200 || !strings.Contains(string(raw), proposalID) {
+		t.Fatalf("convened member: %d %s", st, raw)
+	}
+	if st, _, _, _ := e.call(user{tenant, uuid.NewString(), "committee_member"}, "GET", path, nil, purpose); st != 404 {
+		t.Fatalf("member not convened: %d", st)
+	}
 	clock.on(sessionDay, 14, 15)
 	step(secretary, "POST", "/movements", map[string]any{"user_id": m1.id, "arrived": true}, 200)
 	step(secretary, "POST", item+"/vote", map[string]any{"mode": "show_of_hands"}, 200)
@@ -249,6 +257,9 @@ func TestFullFlowThroughTheAPI(t *testing.T) {
 	if st, _, raw, _ := e.call(secretary, "GET", path+"/minutes", nil, purpose); st != 200 || !strings.Contains(string(raw), "Raadzaal") {
 		t.Fatalf("minutes: %d %.300s", st, raw)
 	}
+	if st, _, raw, _ := e.call(secretary, "GET", path+item+"/extract.pdf", nil, purpose); st != 200 || !strings.HasPrefix(string(raw), "%PDF") {
+		t.Fatalf("extract: %d", st)
+	}
 
 	// The decision, adopted on the session's day; the request is decided.
 	decisionID := decision.SessionDecisionID(sessionID, proposalID)
@@ -257,6 +268,9 @@ func TestFullFlowThroughTheAPI(t *testing.T) {
 		t.Fatalf("decision: %d %s", st, raw)
 	}
 	requestStatus("decided")
+	if st, _, _, _ := e.call(user{"other" + tenant, uuid.NewString(), "social_service_head"}, "GET", "/v1/decisions/"+decisionID, nil, purpose); st != 404 {
+		t.Fatalf("another tenant's head reads the decision: %d", st)
+	}
 	if _, l, _, _ := e.call(head, "GET", "/v1/decisions?request_id="+requestID, nil, purpose); len(l["items"].([]any)) != 1 {
 		t.Fatalf("decisions of the request: %v", l)
 	}
