@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -213,9 +214,13 @@ func TestBrowserCommitteeSession(t *testing.T) {
 		b.post("/sessions/"+sessionID+"/items/"+refs[1]+"/ballots", url.Values{"choice": {"against"}})
 		b.expect(http.StatusOK, "Le vote est enregistré.")
 	}
-	run("refresh the live view", chromedp.Evaluate[chromedp.Void](`document.getElementById("quorum").remove()`),
-		chromedp.Click(chromedp.ID("refresh")), chromedp.WaitVisible(chromedp.ID("quorum")))
-	contains(item2+" .tally", "0 pour, 3 contre, 0 abstention(s)")
+	// The live view updates itself (static/session.js): the secret ballots appear without a reload.
+	run("the tally updates in place", chromedp.Evaluate[chromedp.Void](`window.notReloaded = true`),
+		chromedp.Poll[chromedp.Void](`document.querySelector("`+item2+` .tally").textContent.includes("0 pour, 3 contre")`,
+			chromedp.WithPollingInterval(200*time.Millisecond), chromedp.WithPollingTimeout(15*time.Second)))
+	if kept := eval(`String(window.notReloaded === true)`); kept != "true" {
+		t.Fatalf("the page reloaded instead of updating in place")
+	}
 	step("approving it is refused", chromedp.Click(chromedp.CSS("#outcome-"+refs[1]+" button[type=submit]")))
 	contains(".error-summary", "majorité")
 	run("choose the rejection", chromedp.Click(chromedp.ID("outcome-"+refs[1]+"-rejected")))
