@@ -183,10 +183,20 @@ func New(reqs *request.Service, now func() time.Time) *Service {
 	return s
 }
 
-// Reconcile rebuilds the request clock index of every tenant (run hourly: repairs a failed Sync).
+// Reconcile rebuilds the request clock index of every tenant (run hourly: repairs a failed Sync) and loads the
+// indexes of those tenants in memory (run at start too, the process's first board reads are then warm).
 func (s *Service) Reconcile(ctx context.Context) {
 	if err := s.Requests.Reconcile(ctx); err != nil && ctx.Err() == nil && s.Logger != nil {
 		s.Logger.Warn("board: reconcile failed", "error", err.Error())
+	}
+	tenants, err := s.Directory.idx.tenants(ctx)
+	for _, t := range tenants {
+		if err == nil {
+			_, err = s.Directory.Files(ctx, t)
+		}
+	}
+	if err != nil && ctx.Err() == nil && s.Logger != nil {
+		s.Logger.Warn("board: loading the file directories failed", "error", err.Error())
 	}
 }
 

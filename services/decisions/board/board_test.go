@@ -226,6 +226,7 @@ func TestBoardMergesSourcesWithFiltersTotalsAndPages(t *testing.T) {
 	// A process that starts later (empty cache) and a rebuild read the same board.
 	again := board.New(reqs, now)
 	again.Add(other)
+	again.Reconcile(ctx) // what Serve runs at start and hourly: rebuilds and loads
 	if err := again.Rebuild(ctx, tenant); err != nil {
 		t.Fatal(err)
 	}

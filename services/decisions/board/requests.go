@@ -110,6 +110,9 @@ func (s *RequestClocks) Reconcile(ctx context.Context) error {
 		if err := s.Rebuild(ctx, t); err != nil {
 			return err
 		}
+		if _, err := s.sorted(ctx, t); err != nil { // and keep it parsed: the first reader finds it warm
+			return err
+		}
 	}
 	return nil
 }
