@@ -31,7 +31,13 @@
 // Register a source with Service.Add (run.go wires them). A source must be cheap on FerretDB v1.24 at scale: it
 // pushes down top-level equalities only (on PostgreSQL; only _id on SQLite) and sorts and limits in Go after
 // decoding every matched document (~45 µs each). RequestClocks, the decision clocks of requests, keeps a packed
-// index (a few large documents per tenant, see packed) for that reason; BENCHMARKS.md has the numbers.
+// index (a few large documents per tenant, see packed) for that reason; BENCHMARKS.md has the numbers. A package
+// with many clocks can use the same machinery: NewClockIndex gives a Source (with Clocker and Counter) that it
+// feeds with Put / Remove after its own writes and Replace to rebuild.
+//
+// The board reads the files (number, applicant, assignee, team) from its Directory, a packed copy of the
+// projection's open files kept by projection.Repository.OnFile; a worker's board covers the open files assigned
+// to them or to one of their teams.
 package board
 
 import (
