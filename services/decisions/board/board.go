@@ -189,14 +189,17 @@ func New(reqs *request.Service, now func() time.Time) *Service {
 	return s
 }
 
-// Reconcile rebuilds the request clock index of every tenant (run hourly: repairs a failed Sync) and loads the
-// indexes of those tenants in memory (run at start too, the process's first board reads are then warm).
+// Reconcile rebuilds the request clock index and the file directory of every tenant that has them (run hourly:
+// repairs a lost update; unchanged shards are left alone) and loads them in memory (run at start too, the process's first board reads are then warm).
 func (s *Service) Reconcile(ctx context.Context) {
 	if err := s.Requests.Reconcile(ctx); err != nil && ctx.Err() == nil && s.Logger != nil {
 		s.Logger.Warn("board: reconcile failed", "error", err.Error())
 	}
 	tenants, err := s.Directory.idx.tenants(ctx)
 	for _, t := range tenants {
+		if err == nil {
+			err = s.Directory.Rebuild(ctx, t)
+		}
 		if err == nil {
 			_, err = s.Directory.Files(ctx, t)
 		}
