@@ -211,7 +211,7 @@ func (s *Service) Get(ctx context.Context, a kit.Actor, id, purpose string) (Sch
 }
 
 // Statuses a list may filter on.
-var listStatuses = []string{StatusScheduled, StatusInRun, StatusExported, StatusCancelled}
+var listStatuses = []string{StatusScheduled, StatusInRun, StatusExported, StatusCancelled, StatusBooked, StatusReturned}
 
 // Paging reads page and page_size (defaults 1 and 50, at most 200).
 func Paging(q url.Values, fs *problem.Fields) (int, int) {

@@ -1,0 +1,149 @@
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/entraide/entraide/libs/civil"
+	"github.com/entraide/entraide/libs/store"
+)
+
+// What the bank statements say of an exported payment (package reconcile): booked on the account, or returned by
+// the payee's bank. A returned payment is still owed: it waits (status returned) until it is reissued — back to
+// the due list, where its next run gives it a new EndToEndId.
+const (
+	StatusBooked   = "booked"
+	StatusReturned = "returned"
+)
+
+// Booking is the statement line that booked a payment.
+type Booking struct {
+	StatementID string     `bson:"statement_id" json:"statement_id"`
+	LineID      string     `bson:"line_id" json:"line_id"`
+	BookedOn    civil.Date `bson:"booked_on" json:"booked_on"`
+	// Batch: booked by the run's batch line (PmtInfId and control sum) rather than its own line.
+	Batch  bool   `bson:"batch,omitempty" json:"batch,omitempty"`
+	Manual bool   `bson:"manual,omitempty" json:"manual,omitempty"`
+	By     string `bson:"by,omitempty" json:"-"`
+}
+
+// Return is a return (or reject) of one attempt of a payment, with the bank's reason code.
+type Return struct {
+	StatementID string     `bson:"statement_id" json:"statement_id"`
+	LineID      string     `bson:"line_id" json:"line_id"`
+	RunID       string     `bson:"run_id" json:"run_id"`
+	EndToEndID  string     `bson:"end_to_end_id" json:"end_to_end_id"`
+	Reason      string     `bson:"reason" json:"reason"`
+	AmountCents int64      `bson:"amount_cents" json:"amount_cents"`
+	ReturnedOn  civil.Date `bson:"returned_on" json:"returned_on"`
+	At          time.Time  `bson:"at" json:"at"`
+}
+
+// HoldReturned is the hold reason of a returned payment: "returned_" + the reason code.
+func HoldReturned(reason string) string { return "returned_" + reason }
+
+type bookingState struct {
+	Tenant     string    `bson:"tenant"`
+	Status     string    `bson:"status"`
+	EndToEndID string    `bson:"end_to_end_id"`
+	Booking    *Booking  `bson:"booking"`
+	Returns    []Return  `bson:"returns"`
+	Attempts   []Attempt `bson:"attempts"`
+}
+
+func (r *Repository) readBooking(ctx context.Context, id string) (bookingState, bool, error) {
+	var cur bookingState
+	err := r.Instalments.Collection().FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&cur)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return cur, false, nil
+	}
+	if err != nil {
+		return cur, false, fmt.Errorf("schedule: read instalment: %w", err)
+	}
+	return cur, true, nil
+}
+
+// Book marks the exported payment id of tenant, sent with EndToEndId e2e, booked by b. It reports whether the
+// payment is booked by b now (true also when b had already booked it: a retried reconciliation); false when the
+// payment is elsewhere (another tenant, not exported, or no longer under that EndToEndId).
+func (r *Repository) Book(ctx context.Context, tenant, id, e2e string, b Booking) (bool, error) {
+	coll := r.Instalments.Collection()
+	unlock := store.LockDocument(coll, id)
+	defer unlock()
+	cur, ok, err := r.readBooking(ctx, id)
+	if err != nil || !ok || cur.Tenant != tenant {
+		return false, err
+	}
+	if cur.Status == StatusBooked && cur.Booking != nil && cur.Booking.LineID == b.LineID {
+		return true, nil
+	}
+	if cur.Status != StatusExported || cur.EndToEndID != e2e {
+		return false, nil
+	}
+	res, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "tenant", Value: tenant}, {Key: "status", Value: StatusExported},
+		{Key: "end_to_end_id", Value: e2e}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusBooked}, {Key: "booking", Value: b}}},
+			{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}})
+	if err != nil {
+		return false, fmt.Errorf("schedule: book: %w", err)
+	}
+	return res.MatchedCount == 1, nil
+}
+
+// BookRun marks every payment of run still exported as booked by b (the batch line of the run's payment
+// information block); it returns how many it marked.
+func (r *Repository) BookRun(ctx context.Context, tenant, runID string, b Booking) (int64, error) {
+	res, err := r.Instalments.Collection().UpdateMany(ctx,
+		bson.D{{Key: "tenant", Value: tenant}, {Key: "run_id", Value: runID}, {Key: "status", Value: StatusExported}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusBooked}, {Key: "booking", Value: b}}},
+			{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}})
+	if err != nil {
+		return 0, fmt.Errorf("schedule: book run: %w", err)
+	}
+	return res.ModifiedCount, nil
+}
+
+// MarkReturned records the return ret of the payment id of tenant (exported or booked under ret.EndToEndID): the
+// payment becomes returned, still owed, held with the reason until it is reissued. It reports whether the return
+// is recorded now (true also when this line had already recorded it).
+func (r *Repository) MarkReturned(ctx context.Context, tenant, id string, ret Return) (bool, error) {
+	coll := r.Instalments.Collection()
+	unlock := store.LockDocument(coll, id)
+	defer unlock()
+	cur, ok, err := r.readBooking(ctx, id)
+	if err != nil || !ok || cur.Tenant != tenant {
+		return false, err
+	}
+	if slices.ContainsFunc(cur.Returns, func(x Return) bool { return x.LineID == ret.LineID }) {
+		return true, nil
+	}
+	if (cur.Status != StatusExported && cur.Status != StatusBooked) || cur.EndToEndID != ret.EndToEndID {
+		return false, nil
+	}
+	res, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "tenant", Value: tenant}, {Key: "status", Value: cur.Status},
+		{Key: "end_to_end_id", Value: ret.EndToEndID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusReturned}, {Key: "hold_reason", Value: HoldReturned(ret.Reason)}}},
+			{Key: "$unset", Value: bson.D{{Key: "booking", Value: ""}}},
+			{Key: "$push", Value: bson.D{{Key: "returns", Value: ret}}},
+			{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}})
+	if err != nil {
+		return false, fmt.Errorf("schedule: return: %w", err)
+	}
+	return res.MatchedCount == 1, nil
+}
+
+// Reissue puts a returned payment of tenant back in the due list: its next run claims it with a new EndToEndId
+// (the returned one stays in its attempts, never reused). The hold reason stays until then. ErrMoved when it is
+// not returned.
+func (r *Repository) Reissue(ctx context.Context, tenant, id string) error {
+	if err := r.Transition(ctx, tenant, id, StatusReturned, "", bson.D{{Key: "status", Value: StatusScheduled}}); err != nil {
+		return err
+	}
+	return r.Unset(ctx, tenant, id, StatusScheduled, "run_id", "end_to_end_id", "creditor")
+}
