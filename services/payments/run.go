@@ -24,10 +24,15 @@ import (
 	"github.com/entraide/entraide/libs/idempotency"
 	"github.com/entraide/entraide/libs/store"
 	"github.com/entraide/entraide/services/payments/internal/kit"
+	"github.com/entraide/entraide/services/payments/ledger"
 	"github.com/entraide/entraide/services/payments/projection"
+	"github.com/entraide/entraide/services/payments/receivable"
+	"github.com/entraide/entraide/services/payments/reconcile"
 	"github.com/entraide/entraide/services/payments/run"
 	"github.com/entraide/entraide/services/payments/schedule"
 	"github.com/entraide/entraide/services/payments/settings"
+	"github.com/entraide/entraide/services/payments/statement"
+	"github.com/entraide/entraide/services/payments/subsidy"
 )
 
 // CollIdempotency keeps the Idempotency-Key records.
@@ -40,6 +45,14 @@ type App struct {
 	Settings   *settings.Store
 	Schedules  *schedule.Service
 	Runs       *run.Service
+	// Receivables are the recoveries (receivables, their OGM, plans, incoming transfers).
+	Receivables *receivable.Service
+	// Ledger computes the ledgers and the accounting journal; Subsidy the federal subsidy and its claim data sets.
+	Ledger  *ledger.Service
+	Subsidy *subsidy.Service
+	// Statements imports the bank statements; Reconcile matches their lines (queue for the accountant).
+	Statements *statement.Service
+	Reconcile  *reconcile.Service
 
 	cfg    Config
 	logger *slog.Logger
@@ -102,7 +115,8 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 		return nil, err
 	}
 	idemMW := idempotency.Middleware(idem, authn.Principal(verifier), idempotency.WriteProblem)
-	for _, ensure := range []func(context.Context, *mongo.Database) error{projection.EnsureIndexes, schedule.EnsureIndexes, run.EnsureIndexes} {
+	for _, ensure := range []func(context.Context, *mongo.Database) error{projection.EnsureIndexes, schedule.EnsureIndexes, run.EnsureIndexes,
+		receivable.EnsureIndexes, subsidy.EnsureIndexes, statement.EnsureIndexes, reconcile.EnsureIndexes} {
 		if err := ensure(ctx, db); err != nil {
 			return nil, err
 		}
@@ -110,6 +124,9 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 	auditor := kit.NewAuditor(auditWriter, logger)
 	app := &App{cfg: cfg, logger: logger, idem: idem, Projection: projection.NewRepository(db), Settings: settings.NewStore(db, defaults)}
 	schedules := schedule.NewRepository(db, onWrite)
+	if err := schedules.DetectEngine(ctx); err != nil {
+		return nil, err
+	}
 	app.Schedules = &schedule.Service{Repo: schedules, Proj: app.Projection, Audit: auditor, Logger: logger, HorizonMonths: cfg.HorizonMonths,
 		Articles: func(ctx context.Context, tenant, kind string) (string, error) {
 			st, err := app.Settings.Get(ctx, tenant)
@@ -119,16 +136,24 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 			return st.State.Article(kind), nil
 		}}
 	app.Runs = run.NewService(db, onWrite, schedules, app.Projection, app.Settings, auditor)
+	app.Receivables = receivable.NewService(db, onWrite, schedules, app.Projection, auditor, logger)
+	app.Ledger = ledger.NewService(db, schedules, app.Runs, app.Receivables, app.Projection, auditor)
+	app.Subsidy = subsidy.NewService(db, app.Settings, app.Ledger, app.Receivables, app.Projection, auditor, logger)
+	app.Reconcile = reconcile.NewService(db, onWrite, schedules, app.Runs.Runs, app.Projection, auditor)
+	app.Reconcile.Receivables = receivablesAdapter{app.Receivables}
+	app.Statements = statement.NewService(db, auditor)
+	app.Statements.Reconciler = app.Reconcile
 
 	protect := endpoint.Chain(authn.Middleware(verifier), kit.AuditDenials(auditor), authz.Middleware(enforcer))
 	rt := httpkit.NewRouter()
-	kit.Mount(rt, logger, protect, idemMW, run.CreationRoutes,
-		slices.Concat(app.Schedules.KitRoutes(), app.Runs.KitRoutes(logger), app.Settings.KitRoutes()))
+	kit.Mount(rt, logger, protect, idemMW, slices.Concat(run.CreationRoutes, receivable.CreationRoutes),
+		slices.Concat(app.Schedules.KitRoutes(), app.Runs.KitRoutes(logger), app.Settings.KitRoutes(), app.Receivables.KitRoutes(),
+			app.Ledger.KitRoutes(), app.Subsidy.KitRoutes(), app.Statements.KitRoutes(idem), app.Reconcile.KitRoutes()))
 
 	if len(cfg.KafkaBrokers) > 0 {
 		r, err := store.NewRelay(store.RelayConfig{
 			Publisher:   events.NewPublisher(cfg.KafkaBrokers),
-			Collections: slices.Concat(schedule.Collections(db), run.Collections(db), []*mongo.Collection{db.Collection(audit.CollectionName)}),
+			Collections: slices.Concat(schedule.Collections(db), run.Collections(db), receivable.Collections(db), reconcile.Collections(db), []*mongo.Collection{db.Collection(audit.CollectionName)}),
 			TopicFor:    audit.TopicRouter(events.TopicPayments),
 			Logger:      logger,
 			Registerer:  reg,
@@ -144,20 +169,23 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 	httpkit.Ops(rt, "payments", reg, httpkit.Check{Name: "mongo", Fn: func(ctx context.Context) error {
 		return db.Client().Ping(ctx, nil)
 	}})
-	app.Handler = httpkit.APIStack("payments", rt, logger, reg, httpkit.DefaultMaxBody)
+	// The body limit is the statements' (an upload streams to the parser); the JSON routes bound their own bodies.
+	app.Handler = httpkit.APIStack("payments", rt, logger, reg, max(httpkit.DefaultMaxBody, app.Statements.MaxBytes+1<<20))
 	return app, nil
 }
 
 // Routes are the API routes (the ops endpoints aside).
 func Routes() []string {
-	return slices.Concat(schedule.Routes(), run.Routes(), settings.Routes())
+	return slices.Concat(schedule.Routes(), run.Routes(), settings.Routes(), receivable.Routes(), ledger.Routes(), subsidy.Routes(),
+		statement.Routes(), reconcile.Routes())
 }
 
 // Serve serves the API on ln and runs the relay, the consumers (decisions, registry), the schedules' monthly
 // planning, the runs' housekeeping and the purge of idempotency keys until ctx ends, then shuts down gracefully.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	tasks := []httpkit.Task{httpkit.Every(time.Hour, a.purge), httpkit.Every(time.Hour, a.Schedules.ReconcileAll),
-		httpkit.Every(5*time.Minute, a.Runs.Housekeep)}
+		httpkit.Every(5*time.Minute, a.Runs.Housekeep), httpkit.Every(time.Hour, a.Receivables.SyncAll),
+		httpkit.Every(5*time.Minute, a.Reconcile.Pending), httpkit.Every(time.Hour, a.Reconcile.ReleaseReturned)}
 	if a.relay != nil {
 		tasks = append(tasks,
 			func(ctx context.Context) error { a.ensureTopics(ctx); return a.relay.Run(ctx) },
@@ -168,6 +196,18 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			func(ctx context.Context) error {
 				a.ensureTopics(ctx)
 				return schedule.Consumer{Service: a.Schedules, Brokers: a.cfg.KafkaBrokers, Logger: a.logger}.Run(ctx)
+			},
+			func(ctx context.Context) error {
+				a.ensureTopics(ctx)
+				return receivable.Consumer{Service: a.Receivables, Brokers: a.cfg.KafkaBrokers, Logger: a.logger}.Run(ctx)
+			},
+			func(ctx context.Context) error {
+				a.ensureTopics(ctx)
+				return subsidy.Consumer{Service: a.Subsidy, Brokers: a.cfg.KafkaBrokers, Topic: events.TopicDecisions, Logger: a.logger}.Run(ctx)
+			},
+			func(ctx context.Context) error {
+				a.ensureTopics(ctx)
+				return subsidy.Consumer{Service: a.Subsidy, Brokers: a.cfg.KafkaBrokers, Topic: events.TopicBeneficiaries, Logger: a.logger}.Run(ctx)
 			})
 	}
 	return httpkit.ServeWith(ctx, ln, a.Handler, a.cfg.ShutdownGrace, a.logger, tasks...)
@@ -211,4 +251,12 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
 		return err
 	}
 	return app.Serve(ctx, ln)
+}
+
+// receivablesAdapter offers the statements' incoming credits to the receivables (package receivable).
+type receivablesAdapter struct{ s *receivable.Service }
+
+func (r receivablesAdapter) MatchIncoming(ctx context.Context, tenant string, c reconcile.IncomingCredit) (bool, error) {
+	return r.s.MatchIncoming(ctx, tenant, receivable.Credit{StatementLineID: c.LineID, AmountCents: c.AmountCents, OGM: c.OGM,
+		DebtorIBAN: c.DebtorIBAN, DebtorName: c.DebtorName, BookedOn: c.BookingDate})
 }

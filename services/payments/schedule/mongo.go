@@ -115,6 +115,9 @@ type Instalment struct {
 	Attempts   []Attempt `bson:"attempts,omitempty" json:"attempts,omitempty"`
 	HoldReason string    `bson:"hold_reason,omitempty" json:"hold_reason,omitempty"`
 	CreatedAt  time.Time `bson:"created_at" json:"created_at"`
+	// Booking and Returns: what the bank statements said of it (package reconcile, booking.go).
+	Booking *Booking `bson:"booking,omitempty" json:"booking,omitempty"`
+	Returns []Return `bson:"returns,omitempty" json:"returns,omitempty"`
 }
 
 // Repository keeps schedules and instalments.
@@ -122,6 +125,21 @@ type Repository struct {
 	Schedules   *store.Repository[Schedule]
 	Instalments *store.Repository[Instalment]
 	processed   *store.Processed
+	// bareID: the engine is FerretDB, whose updates are read-modify-write (a filter's conditions give no
+	// atomicity there) and whose SQLite backend scans the collection for any filter but a bare _id; an
+	// instalment's change is then written by _id alone after the check under the process lock.
+	bareID bool
+}
+
+// DetectEngine asks the server what it is (FerretDB answers buildInfo with ferretdbVersion) and adapts the
+// instalments' conditional changes to it.
+func (r *Repository) DetectEngine(ctx context.Context) error {
+	var info bson.M
+	if err := r.Instalments.Collection().Database().RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
+		return fmt.Errorf("schedule: buildInfo: %w", err)
+	}
+	_, r.bareID = info["ferretdbVersion"]
+	return nil
 }
 
 // NewRepository works on db; onWrite wakes the relay.
@@ -135,11 +153,10 @@ func NewRepository(db *mongo.Database, onWrite func(collection, id string)) *Rep
 var ErrMoved = errors.New("schedule: instalment moved on")
 
 // Transition changes an instalment of tenant from status from (and, when run is set, in that run) with set, under
-// the document lock; ErrMoved when it is no longer there. The update's filter carries the conditions, so it is
-// atomic on MongoDB across replicas (and under the process lock on FerretDB, whose updates are read-modify-write);
-// a read by _id first turns the common "moved on" case away without the conditional update (which FerretDB's
-// SQLite backend, pushing down only a bare _id, answers by scanning: fine for the embedded demo, the scale runs on
-// MongoDB or FerretDB/PostgreSQL).
+// the document lock; ErrMoved when it is no longer there. It reads the instalment by _id and checks the
+// conditions; on MongoDB the update's filter carries them again, so the change is atomic across replicas; on
+// FerretDB (read-modify-write updates, see DetectEngine) the update goes by _id alone, the process lock being the
+// guarantee there as for every aggregate of the project.
 func (r *Repository) Transition(ctx context.Context, tenant, id, from, run string, set bson.D, push ...bson.E) error {
 	update := bson.D{{Key: "$set", Value: set}, {Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}}
 	if len(push) > 0 {
@@ -181,9 +198,12 @@ func (r *Repository) change(ctx context.Context, tenant, id, from, run string, u
 	if cur.Tenant != tenant || cur.Status != from || (run != "" && cur.RunID != run) {
 		return ErrMoved
 	}
-	filter := bson.D{{Key: "_id", Value: id}, {Key: "tenant", Value: tenant}, {Key: "status", Value: from}}
-	if run != "" {
-		filter = append(filter, bson.E{Key: "run_id", Value: run})
+	filter := bson.D{{Key: "_id", Value: id}}
+	if !r.bareID {
+		filter = append(filter, bson.E{Key: "tenant", Value: tenant}, bson.E{Key: "status", Value: from})
+		if run != "" {
+			filter = append(filter, bson.E{Key: "run_id", Value: run})
+		}
 	}
 	res, err := coll.UpdateOne(ctx, filter, update)
 	if err != nil {
