@@ -273,6 +273,16 @@ var expected = map[string][]string{
 	"GET /payments/runs/{id}/file":          {"accountant", "finance_director"},
 	"GET /payments/settings":                {"accountant", "finance_director"},
 	"POST /payments/settings":               {"finance_director"},
+	// web pages: recoveries, ledgers, subsidy and accounting exports, finance only (closure: the director)
+	"GET /payments/recoveries":               {"accountant", "finance_director"},
+	"GET /payments/recoveries/{id}":          {"accountant", "finance_director"},
+	"POST /payments/recoveries/{id}/plan":    {"accountant", "finance_director"},
+	"POST /payments/recoveries/{id}/closure": {"finance_director"},
+	"GET /payments/ledger":                   {"accountant", "finance_director"},
+	"GET /payments/ledger/{id}":              {"accountant", "finance_director"},
+	"GET /payments/exports":                  {"accountant", "finance_director"},
+	"GET /payments/exports/subsidy":          {"accountant", "finance_director"},
+	"GET /payments/exports/journal":          {"accountant", "finance_director"},
 	// payments API: finance builds, approves (the director) and exports runs; the social service reads a file's
 	// payment status
 	"GET /v1/instalments":             {"accountant", "finance_director"},
@@ -288,6 +298,20 @@ var expected = map[string][]string{
 	"GET /v1/runs/{id}/file":          {"accountant", "finance_director"},
 	"GET /v1/payment-settings":        {"accountant", "finance_director"},
 	"PUT /v1/payment-settings":        {"finance_director"},
+	// payments API: recoveries, ledgers, subsidy, accounting journal (finance; waiver by the director; a file's
+	// receivables for the social service)
+	"GET /v1/receivables":               {"accountant", "finance_director"},
+	"GET /v1/receivables/{id}":          {"accountant", "finance_director"},
+	"PUT /v1/receivables/{id}/plan":     {"accountant", "finance_director"},
+	"POST /v1/receivables/{id}/closure": {"finance_director"},
+	"GET /v1/files/{id}/receivables":    {"social_worker", "social_service_head", "accountant", "finance_director"},
+	"GET /v1/ledger/beneficiaries":      {"accountant", "finance_director"},
+	"GET /v1/ledger/beneficiaries/{id}": {"accountant", "finance_director"},
+	"GET /v1/ledger/tenant":             {"accountant", "finance_director"},
+	"GET /v1/accounting/journal":        {"accountant", "finance_director"},
+	"GET /v1/subsidy/claims":            {"accountant", "finance_director"},
+	"GET /v1/subsidy/decisions/{id}":    {"accountant", "finance_director"},
+	"PUT /v1/subsidy/decisions/{id}":    {"accountant", "finance_director"},
 	// not in the policy at all: denied to everyone
 	"DELETE /v1/users/{id}":      {},
 	"GET /v1/users/{id}/secrets": {},

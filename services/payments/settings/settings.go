@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -51,6 +52,20 @@ type Settings struct {
 	PainVersion      string            `bson:"pain_version" json:"pain_version"`
 	BatchBooking     bool              `bson:"batch_booking" json:"batch_booking"`
 	BudgetArticles   map[string]string `bson:"budget_articles" json:"budget_articles"`
+	// SubsidyBand is the federal subsidy's base rate of the CPAS, 55, 65 or 70 (% of the RIS, art. 32 loi DIS, by
+	// its average number of beneficiaries in year N-2: domain.md §5); 0 is the base 55. Package subsidy.
+	SubsidyBand int `bson:"subsidy_band,omitempty" json:"subsidy_band,omitempty"`
+}
+
+// SubsidyBands are the base rates a tenant may have.
+var SubsidyBands = []int{55, 65, 70}
+
+// Band is the tenant's subsidy base rate (55 when not set).
+func (s Settings) Band() int {
+	if s.SubsidyBand == 0 {
+		return 55
+	}
+	return s.SubsidyBand
 }
 
 // Version is the sepa version of the settings.
@@ -95,6 +110,9 @@ func (s *Settings) Validate() error {
 	}
 	if s.PainVersion != Pain09 && s.PainVersion != Pain03 {
 		fs.Add("pain_version", "payments.pain_version_invalid")
+	}
+	if s.SubsidyBand != 0 && !slices.Contains(SubsidyBands, s.SubsidyBand) {
+		fs.Add("subsidy_band", "payments.subsidy_band_invalid")
 	}
 	for k, a := range s.BudgetArticles {
 		if !articlePattern.MatchString(a) {
@@ -143,6 +161,9 @@ func (s *Store) Put(ctx context.Context, tenant string, expected int64, next Set
 		return 0, err
 	}
 	return s.repo.UpdateIfVersion(ctx, tenant, id(tenant), expected, func(cur *Settings) ([]events.Event, error) {
+		if next.SubsidyBand == 0 {
+			next.SubsidyBand = cur.SubsidyBand // a client that does not know the band keeps it
+		}
 		*cur = next
 		return nil, nil
 	})
@@ -219,6 +240,8 @@ func init() {
 			"nl": "Onbekende versie: pain.001.001.09 of pain.001.001.03.",
 			"de": "Unbekannte Version: pain.001.001.09 oder pain.001.001.03.",
 			"en": "Unknown version: pain.001.001.09 or pain.001.001.03."},
+		"payments.subsidy_band_invalid": {"fr": "Taux de base du subside : 55, 65 ou 70.", "nl": "Basispercentage van de toelage: 55, 65 of 70.",
+			"de": "Grundsatz des Zuschusses: 55, 65 oder 70.", "en": "Subsidy base rate: 55, 65 or 70."},
 		"payments.article_invalid": {"fr": "Article budgétaire invalide.", "nl": "Ongeldig begrotingsartikel.",
 			"de": "Ungültiger Haushaltsartikel.", "en": "Invalid budget article."},
 	} {
