@@ -19,6 +19,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -289,7 +290,8 @@ func (s *Service) decisionsOf(ctx context.Context, tenant, person string) ([]str
 	return ids, files, nil
 }
 
-// Person computes a beneficiary's ledger up to through (zero: everything issued), audited with the purpose.
+// Person computes a beneficiary's ledger, the due lines up to through (zero: everything issued), audited with
+// the purpose.
 func (s *Service) Person(ctx context.Context, a kit.Actor, person, purpose string, through civil.Date) (PersonLedger, error) {
 	if err := kit.CheckPurpose(purpose); err != nil {
 		return PersonLedger{}, err
@@ -392,7 +394,7 @@ type Page struct {
 }
 
 // Beneficiaries lists the tenant's beneficiaries that have a schedule or a receivable, by name, those whose name
-// or file number contains q (case-insensitive), a page at a time with their totals; audited.
+// or file number contains q (case-insensitive), a page at a time with their totals (due up to today); audited.
 func (s *Service) Beneficiaries(ctx context.Context, a kit.Actor, q string, page, size int, purpose string) (Page, error) {
 	if err := kit.CheckPurpose(purpose); err != nil {
 		return Page{}, err
@@ -459,7 +461,7 @@ func (s *Service) Beneficiaries(ctx context.Context, a kit.Actor, q string, page
 	from := min((page-1)*size, len(rows))
 	to := min(from+size, len(rows))
 	for _, row := range rows[from:to] {
-		l, err := s.person(ctx, a.Tenant, row.PersonID, civil.Date{})
+		l, err := s.person(ctx, a.Tenant, row.PersonID, civil.Of(time.Now()))
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return out, err
 		}

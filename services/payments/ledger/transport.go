@@ -82,6 +82,8 @@ type personRequest struct{ id, purpose string }
 type rangeRequest struct {
 	from, to civil.Date
 	csv      bool
+	// err is the input's error, answered after authentication (an anonymous caller gets 401, not 422).
+	err error
 }
 
 // CSV is a CSV answer to download.
@@ -140,7 +142,7 @@ func (s *Service) KitRoutes() []kit.Route {
 				return nil, err
 			}
 			r := req.(personRequest)
-			return s.Person(ctx, a, r.id, r.purpose, civil.Date{})
+			return s.Person(ctx, a, r.id, r.purpose, civil.Of(time.Now()))
 		}},
 		{Pattern: RouteTenant, Decode: func(_ context.Context, r *http.Request) (any, error) {
 			var fs problem.Fields
@@ -157,13 +159,16 @@ func (s *Service) KitRoutes() []kit.Route {
 		{Pattern: RouteJournal, Decode: func(_ context.Context, r *http.Request) (any, error) {
 			var fs problem.Fields
 			from, to := Month(r.URL.Query(), &fs)
-			return rangeRequest{from: from, to: to, csv: WantsCSV(r)}, fs.Err()
+			return rangeRequest{from: from, to: to, csv: WantsCSV(r), err: fs.Err()}, nil
 		}, Endpoint: func(ctx context.Context, req any) (any, error) {
 			a, err := kit.ActorFrom(ctx)
 			if err != nil {
 				return nil, err
 			}
 			r := req.(rangeRequest)
+			if r.err != nil {
+				return nil, r.err
+			}
 			lines, err := s.Journal(ctx, a, r.from, r.to)
 			if err != nil {
 				return nil, err

@@ -109,6 +109,7 @@ type claimsRequest struct {
 	form, purpose string
 	from, to      civil.Date
 	csv           bool
+	err           error // answered after authentication
 }
 
 // KitRoutes are the package's routes with their endpoints.
@@ -123,13 +124,16 @@ func (s *Service) KitRoutes() []kit.Route {
 				fs.Add("form", "payments.form_unknown")
 			}
 			return claimsRequest{form: form, purpose: r.Header.Get(kit.PurposeHeader), from: from, to: to,
-				csv: ledger.WantsCSV(r)}, fs.Err()
+				csv: ledger.WantsCSV(r), err: fs.Err()}, nil
 		}, Endpoint: func(ctx context.Context, req any) (any, error) {
 			a, err := kit.ActorFrom(ctx)
 			if err != nil {
 				return nil, err
 			}
 			r := req.(claimsRequest)
+			if r.err != nil {
+				return nil, r.err
+			}
 			ds, err := s.Claims(ctx, a, r.form, r.from, r.to, r.purpose)
 			if err != nil {
 				return nil, err
