@@ -298,6 +298,13 @@ var expected = map[string][]string{
 	"GET /v1/runs/{id}/file":          {"accountant", "finance_director"},
 	"GET /v1/payment-settings":        {"accountant", "finance_director"},
 	"PUT /v1/payment-settings":        {"finance_director"},
+	// payments API: bank statements and the reconciliation queue, finance only (no social worker)
+	"POST /v1/statements":                      {"accountant", "finance_director"},
+	"GET /v1/statements":                       {"accountant", "finance_director"},
+	"GET /v1/statements/{id}":                  {"accountant", "finance_director"},
+	"GET /v1/reconciliation-queue":             {"accountant", "finance_director"},
+	"GET /v1/reconciliation-queue/{id}":        {"accountant", "finance_director"},
+	"POST /v1/reconciliation-queue/{id}/match": {"accountant", "finance_director"},
 	// payments API: recoveries, ledgers, subsidy, accounting journal (finance; waiver by the director; a file's
 	// receivables for the social service)
 	"GET /v1/receivables":               {"accountant", "finance_director"},

@@ -15,9 +15,14 @@ import (
 
 	"github.com/entraide/entraide/api/policy"
 	"github.com/entraide/entraide/services/payments"
+	"github.com/entraide/entraide/services/payments/ledger"
+	"github.com/entraide/entraide/services/payments/receivable"
+	"github.com/entraide/entraide/services/payments/reconcile"
 	"github.com/entraide/entraide/services/payments/run"
 	"github.com/entraide/entraide/services/payments/schedule"
 	"github.com/entraide/entraide/services/payments/settings"
+	"github.com/entraide/entraide/services/payments/statement"
+	"github.com/entraide/entraide/services/payments/subsidy"
 )
 
 type operation struct {
@@ -116,9 +121,14 @@ func TestRoutesMatchContract(t *testing.T) {
 	}
 	for _, r := range registered {
 		op := ops[r]
-		purpose := slices.Contains(schedule.PurposeRoutes, r) || slices.Contains(run.PurposeRoutes, r)
-		ifMatch := slices.Contains(run.IfMatchRoutes, r) || slices.Contains(settings.IfMatchRoutes, r)
-		idem := slices.Contains(run.CreationRoutes, r)
+		purpose := slices.Contains(schedule.PurposeRoutes, r) || slices.Contains(run.PurposeRoutes, r) ||
+			slices.Contains(reconcile.PurposeRoutes, r) || slices.Contains(receivable.PurposeRoutes, r) ||
+			slices.Contains(ledger.PurposeRoutes, r) || slices.Contains(subsidy.PurposeRoutes, r)
+		ifMatch := slices.Contains(run.IfMatchRoutes, r) || slices.Contains(settings.IfMatchRoutes, r) ||
+			slices.Contains(reconcile.IfMatchRoutes, r) || slices.Contains(receivable.IfMatchRoutes, r) ||
+			slices.Contains(subsidy.IfMatchRoutes, r)
+		idem := slices.Contains(run.CreationRoutes, r) || slices.Contains(statement.IdempotentRoutes, r) ||
+			slices.Contains(receivable.CreationRoutes, r)
 		for name, want := range map[string]bool{"Purpose": purpose, "IfMatch": ifMatch, "IdempotencyKey": idem} {
 			if has(op, name) != want {
 				t.Errorf("%s: parameter %s documented %v, want %v", r, name, !want, want)

@@ -9,6 +9,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/entraide/entraide/libs/civil"
 	"github.com/entraide/entraide/libs/store"
@@ -146,4 +147,37 @@ func (r *Repository) Reissue(ctx context.Context, tenant, id string) error {
 		return err
 	}
 	return r.Unset(ctx, tenant, id, StatusScheduled, "run_id", "end_to_end_id", "creditor")
+}
+
+// Settlement is what the statements said of an instalment (also in Instalment's Booking and Returns).
+type Settlement struct {
+	Booking *Booking `bson:"booking"`
+	Returns []Return `bson:"returns"`
+}
+
+// EachSettled calls fn for every instalment of tenant matching q, in _id order, with its settlement.
+func (r *Repository) EachSettled(ctx context.Context, tenant string, q Query, fn func(store.Versioned[Instalment], Settlement) error) error {
+	filter, err := store.TenantFilter(tenant, q.filter())
+	if err != nil {
+		return err
+	}
+	cur, err := r.Instalments.Collection().Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetBatchSize(1000))
+	if err != nil {
+		return fmt.Errorf("schedule: scan instalments: %w", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		v, err := store.Decode[Instalment](cur.Current, tenant)
+		if err != nil {
+			return err
+		}
+		var st Settlement
+		if err := bson.Unmarshal(cur.Current, &st); err != nil {
+			return fmt.Errorf("schedule: decode settlement: %w", err)
+		}
+		if err := fn(v, st); err != nil {
+			return err
+		}
+	}
+	return cur.Err()
 }

@@ -29,7 +29,7 @@ type Balance struct {
 // Header is what a statement says of itself, read before its lines (the closing balance of a CODA statement is
 // known after them).
 type Header struct {
-	Version       string    `bson:"version" json:"version"` // camt.053.001.08, camt.053.001.02, coda.2
+	Version       string    `bson:"format_version" json:"format_version"` // camt.053.001.08, camt.053.001.02, coda.2
 	MessageID     string    `bson:"message_id,omitempty" json:"message_id,omitempty"`
 	StatementID   string    `bson:"statement_id" json:"statement_id"`
 	Sequence      int64     `bson:"sequence" json:"sequence"`

@@ -427,7 +427,11 @@ func readError(err error) error {
 
 // fileProblem is the 422 naming the line and element of the refusal.
 func fileProblem(fe *FileError) error {
-	params := []any{"line", fe.Line, "element", fe.Element}
+	el := fe.Element
+	if el == "" {
+		el = "Document"
+	}
+	params := []any{"line", max(fe.Line, 1), "element", el}
 	if fe.Detail != "" {
 		params = append(params, "detail", fe.Detail)
 	}
