@@ -117,3 +117,35 @@ func TestPain03ByTenantSetting(t *testing.T) {
 		t.Fatalf("file %s", doc)
 	}
 }
+
+// TestThirdPartyStructuredCommunication: a decision paying a landlord with the structured communication it asks
+// for (payee.communication of decision.adopted) gives a file whose remittance is that OGM, structured (SCOR/BBA),
+// valid against the schema.
+func TestThirdPartyStructuredCommunication(t *testing.T) {
+	e := newEnv(t)
+	const tenant = "anderlecht"
+	w, acc, fd := newUser(tenant, "social_worker"), newUser(tenant, "accountant"), newUser(tenant, "finance_director")
+	e.settings(fd, "pain.001.001.09")
+	p, f := e.beneficiary(tenant, w.id, "2026/000800", "Yasmine", "Benali", "")
+	e.feed(e.adopted(tenant, p, f, map[string]any{"kind": "aide_sociale", "subtype": "rent_guarantee", "category": nil,
+		"monthly_cents": 0, "one_off_cents": 180000, "periodicity": "once",
+		"payee": map[string]any{"kind": "third_party", "name": "Immo Clémenceau SRL", "iban": "BE05068123456775", "communication": "123456789002"}}))
+	st, body, raw, _ := e.call(acc, "POST", "/v1/runs", map[string]any{"execution_date": civil.Today().String()})
+	if st != 201 || body["count"].(float64) != 1 {
+		t.Fatalf("run: %d %s", st, raw)
+	}
+	id := body["id"].(string)
+	if st, _, raw, _ := e.call(fd, "POST", "/v1/runs/"+id+"/approval", nil, `If-Match: "2"`); st != 200 {
+		t.Fatalf("approve: %d %s", st, raw)
+	}
+	st, _, doc, _ := e.call(acc, "POST", "/v1/runs/"+id+"/export", nil)
+	if st != 200 {
+		t.Fatalf("export: %d %s", st, doc)
+	}
+	xsdcheck.Validate(t, "pain.001.001.09", doc)
+	for _, want := range []string{"<Ref>123456789002</Ref>", "<Cd>SCOR</Cd>", "<Issr>BBA</Issr>", "Immo Clemenceau SRL"} {
+		if !strings.Contains(string(doc), want) {
+			t.Errorf("file lacks %q", want)
+		}
+	}
+}
