@@ -215,6 +215,8 @@ func (s *Server) routes(rt *httpkit.Router) {
 	s.sessionRoutes(handle)
 	// Due instalments and payment runs, over the payments service (pages_payments.go).
 	s.paymentRoutes(handle)
+	// Recoveries, ledgers, subsidy and accounting exports (pages_recoveries.go, pages_ledger.go, pages_subsidy.go).
+	s.recoveryRoutes(handle)
 
 	// The DPO's audit trail (pages_audit.go).
 	handle("GET /audit", s.page(s.auditPage))
