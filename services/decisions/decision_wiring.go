@@ -21,7 +21,8 @@ func (a proposalBasis) DecisionBasis(ctx context.Context, tenant, proposalID str
 		LegalBasis: b.LegalBasis, Category: b.Category, CategoryJustification: b.CategoryJustification,
 		MonthlyCents: b.MonthlyCents, FirstMonthCents: b.FirstMonthCents, OneOffCents: b.OneOffCents,
 		Start: b.Start, End: b.End, Review: b.Review, Periodicity: b.Periodicity, PIIS: b.PIIS,
-		Payee:   decision.Payee{Kind: decision.PayeeKind(b.Payee.Kind), Name: b.Payee.Name, IBAN: b.Payee.IBAN},
+		Payee: decision.Payee{Kind: decision.PayeeKind(b.Payee.Kind), Name: b.Payee.Name, IBAN: b.Payee.IBAN,
+			Communication: b.Payee.Communication},
 		Working: b.Working, Conditions: b.Conditions, Motivation: b.Motivation, SocialWorker: b.SocialWorker,
 		SocialWorkerName: b.SocialWorkerName, Requested: b.Requested}, nil
 }

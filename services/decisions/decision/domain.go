@@ -30,11 +30,12 @@ const (
 )
 
 // Payee is who is paid: the beneficiary's account (the registry's payee), or a third party (e.g. a landlord for
-// a rent guarantee) with its name and IBAN.
+// a rent guarantee) with its name and IBAN, and the structured communication (OGM, 12 digits) it asked for.
 type Payee struct {
-	Kind PayeeKind `bson:"kind" json:"kind"`
-	Name string    `bson:"name,omitempty" json:"name,omitempty"`
-	IBAN string    `bson:"iban,omitempty" json:"iban,omitempty"`
+	Kind          PayeeKind `bson:"kind" json:"kind"`
+	Name          string    `bson:"name,omitempty" json:"name,omitempty"`
+	IBAN          string    `bson:"iban,omitempty" json:"iban,omitempty"`
+	Communication string    `bson:"communication,omitempty" json:"communication,omitempty"`
 }
 
 // Basis is what a decision letter and the payments need from a proposal. Package proposal fills it

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/entraide/entraide/libs/civil"
+	"github.com/entraide/entraide/libs/ogm"
 	"github.com/entraide/entraide/services/decisions/legalclock"
 	"github.com/entraide/entraide/services/decisions/letter"
 	"github.com/entraide/entraide/services/decisions/ris"
@@ -57,8 +58,15 @@ func adoptedPayload(id string, d Decision) AdoptedPayload {
 		p.Payee.Kind = PayeeBeneficiary
 	}
 	if p.Payee.Kind == PayeeBeneficiary {
-		p.Payee.Name, p.Payee.IBAN = "", ""
+		p.Payee.Name, p.Payee.IBAN, p.Payee.Communication = "", "", ""
 	} else {
+		// The communication as its 12 digits (the proposal stored it so; a malformed one is left out rather
+		// than sent).
+		if c, err := ogm.Parse(p.Payee.Communication); err == nil {
+			p.Payee.Communication = c.String()
+		} else {
+			p.Payee.Communication = ""
+		}
 		// The IBAN as the payments read it: no spaces, upper case.
 		p.Payee.IBAN = strings.ToUpper(strings.ReplaceAll(p.Payee.IBAN, " ", ""))
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/entraide/entraide/libs/civil"
 	"github.com/entraide/entraide/libs/iban"
+	"github.com/entraide/entraide/libs/ogm"
 	"github.com/entraide/entraide/libs/problem"
 	"github.com/entraide/entraide/services/decisions/inquiry"
 	"github.com/entraide/entraide/services/decisions/legalclock"
@@ -58,11 +59,15 @@ const (
 )
 
 // Payee is to whom the aid is paid: the beneficiary (on the account the registry knows) or a third party (e.g. a
-// landlord for a rent guarantee) with its name and IBAN.
+// landlord for a rent guarantee) with its name and IBAN, and the structured communication (OGM) it may ask its
+// payments to carry.
 type Payee struct {
 	Kind string `bson:"kind,omitempty" json:"kind,omitempty"`
 	Name string `bson:"name,omitempty" json:"name,omitempty"`
 	IBAN string `bson:"iban,omitempty" json:"iban,omitempty"`
+	// Communication is a third party's structured communication, stored as its 12 digits (libs/ogm); any
+	// written form is accepted on input (+++123/4567/89002+++).
+	Communication string `bson:"communication,omitempty" json:"communication,omitempty"`
 }
 
 // Input is what the social worker writes (the body of a POST or PUT). Dates are "YYYY-MM-DD". Resources and
@@ -146,6 +151,7 @@ type terms struct {
 	start, end, review civil.Date
 	result             *ris.Result
 	iban               string
+	communication      string
 }
 
 func grants(o letter.Outcome) bool { return o == letter.Granted || o == letter.PartiallyGranted }
@@ -158,6 +164,7 @@ func check(in *Input, kind legalclock.Kind, received civil.Date, calc *ris.Calcu
 	in.LegalBasis, in.Motivation = strings.TrimSpace(in.LegalBasis), strings.TrimSpace(in.Motivation)
 	in.CategoryJustification = strings.TrimSpace(in.CategoryJustification)
 	in.Payee.Name, in.Payee.IBAN = strings.TrimSpace(in.Payee.Name), strings.TrimSpace(in.Payee.IBAN)
+	in.Payee.Communication = strings.TrimSpace(in.Payee.Communication)
 	switch in.Outcome {
 	case "":
 		fs.Add("outcome", "required")
@@ -290,7 +297,8 @@ func check(in *Input, kind legalclock.Kind, received civil.Date, calc *ris.Calcu
 			fs.Add("payee.kind", "required")
 		}
 	case PayBeneficiary:
-		in.Payee.Name, in.Payee.IBAN = "", ""
+		// The beneficiary is paid on the registry's account: no name, IBAN nor communication of a third party.
+		in.Payee.Name, in.Payee.IBAN, in.Payee.Communication = "", "", ""
 	case PayThirdParty:
 		if in.Payee.Name == "" {
 			fs.Add("payee.name", "required")
@@ -303,6 +311,13 @@ func check(in *Input, kind legalclock.Kind, received civil.Date, calc *ris.Calcu
 			fs.Add("payee.iban", "proposal.iban_invalid")
 		} else {
 			t.iban = v.String()
+		}
+		if in.Payee.Communication != "" {
+			if v, err := ogm.Parse(in.Payee.Communication); err != nil {
+				fs.Add("payee.communication", ogm.Code)
+			} else {
+				t.communication = v.String()
+			}
 		}
 	default:
 		fs.Add("payee.kind", "invalid_choice")
@@ -324,6 +339,7 @@ func (p *Proposal) apply(in Input, t terms, conds []inquiry.Condition) {
 	if t.iban != "" {
 		p.Payee.IBAN = t.iban
 	}
+	p.Payee.Communication = t.communication
 	p.Conditions = slices.Clone(conds)
 	p.Motivation = in.Motivation
 	if !grants(in.Outcome) {

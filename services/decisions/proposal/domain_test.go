@@ -65,6 +65,10 @@ func TestCheck(t *testing.T) {
 			in.Category, in.MonthlyCents, in.OneOffCents, in.Periodicity = 0, 0, 120000, letter.PaidOnce
 			in.Payee = Payee{Kind: PayThirdParty, IBAN: "BE00 0000"}
 		}, map[string]string{"payee.name": "required", "payee.iban": "proposal.iban_invalid"}},
+		{"third party with a wrong structured communication", legalclock.AideSociale, func(in *Input) {
+			in.Category, in.MonthlyCents, in.OneOffCents, in.Periodicity = 0, 0, 120000, letter.PaidOnce
+			in.Payee = Payee{Kind: PayThirdParty, Name: "Immo Gent", IBAN: "BE68 5390 0754 7034", Communication: "+++123/4567/89003+++"}
+		}, map[string]string{"payee.communication": "invalid_ogm"}},
 		{"aide sociale without periodicity", legalclock.AideSociale, func(in *Input) { in.Category, in.Periodicity = 0, "" },
 			map[string]string{"periodicity": "required"}},
 		{"category on aide sociale", legalclock.AideSociale, func(in *Input) { in.Periodicity = letter.PaidMonthly },
@@ -105,5 +109,31 @@ func TestBasisConditionsInTheBeneficiaryLanguage(t *testing.T) {
 	if len(b.Conditions) != 3 || !strings.Contains(b.Conditions[0].Text, "verblijfplaats") || !b.Conditions[0].Met ||
 		b.Conditions[1].Met || b.Conditions[2].Met || b.Conditions[0].Note != "visite" || len(b.Working) != 1 || b.ProposalID != "p1" {
 		t.Fatalf("basis %+v", b)
+	}
+}
+
+func TestThirdPartyCommunicationStoredAsDigits(t *testing.T) {
+	calc := ris.DefaultCalculator()
+	in := workedExample()
+	in.Category, in.MonthlyCents, in.OneOffCents, in.Periodicity = 0, 0, 120000, letter.PaidOnce
+	in.Payee = Payee{Kind: PayThirdParty, Name: "Immo Gent", IBAN: "BE68 5390 0754 7034", Communication: " +++123/4567/89002+++ "}
+	tm, err := check(&in, legalclock.AideSociale, received, calc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p Proposal
+	p.apply(in, tm, nil)
+	if p.Payee.Communication != "123456789002" || p.Payee.IBAN != "BE68539007547034" {
+		t.Fatalf("payee %+v", p.Payee)
+	}
+	// The beneficiary is paid on the registry's account: a communication given with it is dropped.
+	in.Payee = Payee{Kind: PayBeneficiary, Communication: "123456789002"}
+	tm, err = check(&in, legalclock.AideSociale, received, calc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.apply(in, tm, nil)
+	if p.Payee.Communication != "" {
+		t.Fatalf("payee %+v", p.Payee)
 	}
 }
