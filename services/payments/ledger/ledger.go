@@ -111,25 +111,32 @@ type instalment struct {
 	Status        string          `bson:"status"`
 	RunID         string          `bson:"run_id"`
 	EndToEndID    string          `bson:"end_to_end_id"`
-	Attempts      []struct {
-		RunID       string `bson:"run_id"`
-		EndToEndID  string `bson:"end_to_end_id"`
-		AmountCents int64  `bson:"amount_cents"`
-	} `bson:"attempts"`
-	Booking *struct {
-		StatementID string     `bson:"statement_id"`
-		LineID      string     `bson:"line_id"`
-		BookedOn    civil.Date `bson:"booked_on"`
-	} `bson:"booking"`
-	Returns []struct {
-		StatementID string     `bson:"statement_id"`
-		LineID      string     `bson:"line_id"`
-		RunID       string     `bson:"run_id"`
-		EndToEndID  string     `bson:"end_to_end_id"`
-		Reason      string     `bson:"reason"`
-		AmountCents int64      `bson:"amount_cents"`
-		ReturnedOn  civil.Date `bson:"returned_on"`
-	} `bson:"returns"`
+	Attempts      []attempt       `bson:"attempts"`
+	Booking       *booking        `bson:"booking"`
+	Returns       []ret           `bson:"returns"`
+}
+
+// attempt, booking and ret read schedule.Attempt, schedule.Booking and schedule.Return.
+type attempt struct {
+	RunID       string `bson:"run_id"`
+	EndToEndID  string `bson:"end_to_end_id"`
+	AmountCents int64  `bson:"amount_cents"`
+}
+
+type booking struct {
+	StatementID string     `bson:"statement_id"`
+	LineID      string     `bson:"line_id"`
+	BookedOn    civil.Date `bson:"booked_on"`
+}
+
+type ret struct {
+	StatementID string     `bson:"statement_id"`
+	LineID      string     `bson:"line_id"`
+	RunID       string     `bson:"run_id"`
+	EndToEndID  string     `bson:"end_to_end_id"`
+	Reason      string     `bson:"reason"`
+	AmountCents int64      `bson:"amount_cents"`
+	ReturnedOn  civil.Date `bson:"returned_on"`
 }
 
 // Statuses of an instalment whose current attempt left in a file (booked and returned come with the
