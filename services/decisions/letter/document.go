@@ -15,6 +15,7 @@ const (
 	KindDecision       DocumentKind = "decision"
 	KindAcknowledgment DocumentKind = "acknowledgment"
 	KindHearing        DocumentKind = "hearing"
+	KindChange         DocumentKind = "change"
 )
 
 // Row is a line of a table: a label and a value (an amount, a date). Total rows are printed in bold.
