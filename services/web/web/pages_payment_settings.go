@@ -22,7 +22,9 @@ type PaymentSettings struct {
 	PainVersion      string            `json:"pain_version"`
 	BatchBooking     bool              `json:"batch_booking"`
 	BudgetArticles   map[string]string `json:"budget_articles"`
-	Version          int64             `json:"version,omitempty"`
+	// SubsidyBand is the federal subsidy's base rate of the CPAS (55, 65 or 70).
+	SubsidyBand int   `json:"subsidy_band,omitempty"`
+	Version     int64 `json:"version,omitempty"`
 }
 
 // PaymentSettings reads the tenant's payment settings.
@@ -48,13 +50,17 @@ var paymentSettingsFields = []formField{
 	{"pain_version", "payments.settings.pain_version"}, {"batch_booking", "payments.settings.batch_booking"},
 	{"budget_articles_ris", "request_kind.ris"}, {"budget_articles_eris", "request_kind.eris"},
 	{"budget_articles_aide_sociale", "request_kind.aide_sociale"}, {"budget_articles_amu", "request_kind.amu"},
+	{"subsidy_band", "payments.settings.subsidy_band"},
 }
+
+var subsidyBands = []string{"55", "65", "70"}
 
 // paymentSettingsData is the page data of payment_settings.html.
 type paymentSettingsData struct {
 	Version  int64
 	Versions []string
 	Kinds    []string
+	Bands    []string
 	Conflict bool
 }
 
@@ -66,6 +72,10 @@ func paymentSettingsValues(st PaymentSettings) url.Values {
 	}
 	for _, k := range paymentKinds {
 		v.Set("budget_articles_"+k, st.BudgetArticles[k])
+	}
+	v.Set("subsidy_band", "55")
+	if st.SubsidyBand != 0 {
+		v.Set("subsidy_band", strconv.Itoa(st.SubsidyBand))
 	}
 	return v
 }
@@ -88,7 +98,7 @@ func (s *Server) renderPaymentSettings(w http.ResponseWriter, r *http.Request, s
 		f.General = append(f.General, translate(langOf(r), "payments.settings.conflict"))
 	}
 	v := &view{Lang: langOf(r), Session: sess, Form: f,
-		Data: paymentSettingsData{Version: st.Version, Versions: painVersions, Kinds: paymentKinds, Conflict: conflict}}
+		Data: paymentSettingsData{Version: st.Version, Versions: painVersions, Kinds: paymentKinds, Bands: subsidyBands, Conflict: conflict}}
 	v.Title = v.T("payments.settings.title")
 	s.render(w, r, status, "payment_settings", v)
 }
@@ -112,6 +122,7 @@ func (s *Server) savePaymentSettings(w http.ResponseWriter, r *http.Request, ses
 			in.BudgetArticles[k] = a
 		}
 	}
+	in.SubsidyBand, _ = strconv.Atoi(values.Get("subsidy_band"))
 	_, err = s.payments.PutPaymentSettings(r.Context(), s.call(r, sess), version, in)
 	var ae *APIError
 	switch {

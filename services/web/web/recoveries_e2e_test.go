@@ -36,9 +36,9 @@ var recoveryPathRe = regexp.MustCompile(`href="/payments/recoveries/([0-9a-f-]{3
 
 // TestEndToEndRecoveries drives the recovery, ledger and export pages against the real identity and payments
 // services: a recovery decided shows with its OGM and amount in the Belgian format; the accountant sets a plan
-// (a French field error first) and cannot waive; the finance director waives with a reason (an error without);
-// the ledger lists the beneficiary and their lines; the subsidy's B data set and the journal download as CSV; a
-// social worker has none of these pages.
+// (a French field error first) and cannot waive; the finance director waives with a reason (an error without)
+// and sets the CPAS's subsidy band; the ledger lists the beneficiary and their lines; the subsidy's B data set (the
+// band's share + PIIS) and the journal download as CSV; the pages in Dutch; a social worker has none of them.
 func TestEndToEndRecoveries(t *testing.T) {
 	idURL := startIdentity(t, nil)
 	papp, purl := startPayments(t, idURL)
@@ -114,12 +114,20 @@ func TestEndToEndRecoveries(t *testing.T) {
 	acc.get("/payments/ledger/" + p)
 	acc.expect(http.StatusOK, "Amélie Dubois", "Créance", "Renonciation ou annulation", "1.234,56 €", `href="/payments/recoveries/`+m[1]+`"`)
 
+	// The finance director puts the CPAS in the 70% band: with its PIIS the decision's share is 80%.
+	dir.get("/payments/settings")
+	dir.expect(http.StatusOK, "Taux de base", `value="55" selected`)
+	sv := versionRe.FindStringSubmatch(dir.body)
+	dir.post("/payments/settings", url.Values{"version": {sv[1]}, "debtor_name": {"CPAS demo"}, "debtor_iban": {"BE21001234567803"},
+		"pain_version": {"pain.001.001.09"}, "batch_booking": {"on"}, "budget_articles_ris": {"8320/333-01"}, "subsidy_band": {"70"}})
+	dir.expect(http.StatusOK, "Les paramètres de paiement sont enregistrés.", `value="70" selected`)
+
 	month := today.String()[:7]
 	acc.get("/payments/exports")
 	acc.expect(http.StatusOK, "Subside SPP IS", "B — octroi et chaque modification", "/payments/exports/subsidy?month="+month+"&amp;form=B&amp;format=csv")
 	acc.get("/payments/exports/subsidy?month=" + month + "&form=B&format=csv")
 	if acc.res.StatusCode != 200 || !strings.Contains(acc.res.Header.Get("Content-Disposition"), "attachment") ||
-		!strings.HasPrefix(acc.body, "form;enterprise_number;niss;") || !strings.Contains(acc.body, ";85071412330;") || !strings.Contains(acc.body, ";65;piis;") {
+		!strings.HasPrefix(acc.body, "form;enterprise_number;niss;") || !strings.Contains(acc.body, ";85071412330;") || !strings.Contains(acc.body, ";80;piis;") {
 		t.Fatalf("B export: %d %v\n%s", acc.res.StatusCode, acc.res.Header, acc.body)
 	}
 	acc.get("/payments/exports/journal?month=" + month + "&format=csv")
