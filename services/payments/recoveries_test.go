@@ -447,3 +447,68 @@ func TestRecoveriesLedgerSubsidy(t *testing.T) {
 		}
 	})
 }
+
+// TestLedgerAfterTheStatement closes the month's cycle on the ledgers: decisions → schedules → run → approval →
+// file → the bank's camt.053 (the batch booking, a return with AC04, the recovery paid by its OGM, fees) →
+// reconciliation → the CPAS's and each beneficiary's ledger agree with the run and the statement, each line
+// leading to its run, file line (EndToEndId) and statement line; the journal says the same by budget article.
+func TestLedgerAfterTheStatement(t *testing.T) {
+	e := newEnv(t)
+	const tenant = "evere"
+	acc := newUser(tenant, "accountant")
+	r := e.monthBeforeStatement(tenant)
+	file := statementOf(r, 7, 100000000, false, nil).camt(t, "v08")
+	if st, _, raw := e.upload(acc, file, "application/xml", "Idempotency-Key: "+uuid.NewString()); st != 201 {
+		t.Fatalf("import: %d %s", st, raw)
+	}
+	month := schedule.MonthKey(civil.Today())
+	_, lt, raw, _ := e.call(acc, "GET", "/v1/ledger/tenant?from="+month, nil)
+	tt := lt["totals"].(map[string]any)
+	ret := r.Payments[1]
+	if num(tt, "paid_cents") != r.TotalCents || num(tt, "returned_cents") != ret.Cents || num(tt, "recovered_cents") != r.ReceivableCents ||
+		num(tt, "receivable_cents") != r.ReceivableCents || num(tt, "outstanding_cents") != num(tt, "due_cents")-r.TotalCents+ret.Cents {
+		t.Fatalf("tenant ledger %s", raw)
+	}
+	var paidLines, returnLines, recoveredLines int
+	for _, p := range r.Persons {
+		_, l, raw, _ := e.call(acc, "GET", "/v1/ledger/beneficiaries/"+p, nil, purpose)
+		for _, x := range l["entries"].([]any) {
+			en := x.(map[string]any)
+			switch en["type"] {
+			case "paid":
+				paidLines++
+				if en["run_number"] != r.Number || !strings.HasPrefix(en["end_to_end_id"].(string), "E2E-"+r.Number) {
+					t.Fatalf("paid line %v", en)
+				}
+				if en["end_to_end_id"] != ret.E2E && (en["statement_line_id"] == nil || en["status"] != "booked") {
+					t.Fatalf("booked line without its statement line %s", raw)
+				}
+			case "returned":
+				returnLines++
+				if en["end_to_end_id"] != ret.E2E || en["reason"] != "AC04" || en["statement_line_id"] == nil || num(en, "amount_cents") != ret.Cents {
+					t.Fatalf("return line %v", en)
+				}
+			case "recovered":
+				recoveredLines++
+				if en["reason"] != "ogm" || en["statement_line_id"] == nil {
+					t.Fatalf("recovered line %v", en)
+				}
+			}
+		}
+	}
+	if paidLines != 3 || returnLines != 1 || recoveredLines != 1 {
+		t.Fatalf("%d paid, %d returned, %d recovered lines", paidLines, returnLines, recoveredLines)
+	}
+	_, j, raw, _ := e.call(acc, "GET", "/v1/accounting/journal?month="+month, nil)
+	sums := map[string]int64{}
+	for _, x := range j["lines"].([]any) {
+		l := x.(map[string]any)
+		sums[l["journal"].(string)] += num(l, "amount_cents")
+		if l["budget_article"] != "8320/333-01" {
+			t.Fatalf("journal line %v", l)
+		}
+	}
+	if sums["payments"] != r.TotalCents || sums["returns"] != ret.Cents || sums["recoveries"] != r.ReceivableCents {
+		t.Fatalf("journal %s", raw)
+	}
+}
