@@ -116,6 +116,8 @@ type Item struct {
 	// StatusFR and StatusNL say where the deadline stands today ("en retard de 3 jours").
 	StatusFR string `json:"status_fr"`
 	StatusNL string `json:"status_nl"`
+	// Change names the change of a decision the clock is about ("revision:<id>"…), when it is one.
+	Change string `json:"change,omitempty"`
 
 	// complete, when set, computes the full Deadline (a source may give only its Due, Reason and From for the
 	// sort, and the sentences for the items shown only).

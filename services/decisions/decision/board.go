@@ -12,7 +12,8 @@ func (s *Service) Clocks() []string {
 	return []string{board.ClockNotification, board.ClockAppeal, board.ClockMediPrima, board.ClockPIISConclusion, board.ClockPIISEvaluation, board.ClockReview}
 }
 
-// Due is the decisions' source of the deadline board: the notification until notified (8 days), the MediPrima
+// Due is the decisions' source of the deadline board: the notification until notified (8 days) — the decision's
+// and each change's (revision, suspension, withdrawal, termination, recovery), with their appeal windows —, the MediPrima
 // encoding of an AMU decision (45 days), the PIIS conclusion until signed then its next evaluation, and the review
 // date, earliest first,
 // at most limit, in fileIDs (nil: every file of the tenant). It reads the decisions with something due (one
@@ -32,7 +33,7 @@ func (s *Service) Due(ctx context.Context, tenant string, fileIDs []string, limi
 		for _, due := range d.Dues(rules) {
 			out = append(out, board.Item{Clock: due.Clock, RefType: board.RefDecision, RefID: rec.ID, RequestID: d.RequestID,
 				Number: d.RequestNumber, FileID: d.FileID, PersonID: d.PersonID, Kind: d.Kind, Status: string(d.Status),
-				ReceivedOn: d.Requested, Deadline: due.Deadline})
+				ReceivedOn: d.Requested, Deadline: due.Deadline, Change: due.Change})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b board.Item) int { return a.Deadline.Due.Compare(b.Deadline.Due) })

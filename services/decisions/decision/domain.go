@@ -142,6 +142,8 @@ type Suspension struct {
 
 // Ending is a withdrawal, a termination, or the end of an urgent decision the committee refused to ratify.
 type Ending struct {
+	// ID names the ending as a change (its letter and notification); "ending" for one recorded without.
+	ID         string     `bson:"id,omitempty" json:"id,omitempty"`
 	Kind       string     `bson:"kind" json:"kind"` // withdrawal | termination | ratification_refused
 	Date       civil.Date `bson:"date" json:"date"`
 	ReasonCode string     `bson:"reason_code" json:"reason_code"`
@@ -219,6 +221,11 @@ type Decision struct {
 	Tasks []string `bson:"tasks,omitempty" json:"tasks,omitempty"`
 	// MediPrimaEncoded: an AMU decision encoded in MediPrima (clears the board's 45-day line).
 	MediPrimaEncoded civil.Date `bson:"mediprima_encoded,omitempty" json:"mediprima_encoded,omitzero"`
+	// ChangeNotices are the notifications of the changes (revisions, suspensions, recoveries, the ending), one
+	// per change; ChangeAppealOpen/ChangeAppealDue index the earliest appeal window still open among them.
+	ChangeNotices    []ChangeNotice `bson:"change_notices,omitempty" json:"change_notices,omitempty"`
+	ChangeAppealOpen bool           `bson:"change_appeal_open" json:"-"`
+	ChangeAppealDue  civil.Date     `bson:"change_appeal_due,omitempty" json:"-"`
 }
 
 // Grants reports whether the decision grants something.

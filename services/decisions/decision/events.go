@@ -24,6 +24,9 @@ const (
 	TypeAppealLodged    = "be.cpas.decisions.appeal.lodged.v1"
 	TypeAppealJudged    = "be.cpas.decisions.appeal.judged.v1"
 	TypeTaskRequested   = "be.cpas.decisions.task.requested.v1"
+	// TypeChangeNotified: a decision taken after the adoption (revision, suspension, withdrawal, termination,
+	// recovery) was notified; decision.notified's schema has no room to say which change.
+	TypeChangeNotified = "be.cpas.decisions.change.notified.v1"
 )
 
 // AdoptedPayload is what the payments need of an adopted decision.

@@ -36,6 +36,7 @@ func EnsureIndexes(ctx context.Context, db *mongo.Database) error {
 		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "person_id", Value: 1}, {Key: "running", Value: 1}}},
 		mongo.IndexModel{Keys: bson.D{{Key: "review_waiting", Value: 1}, {Key: "review_due", Value: 1}}},
 		mongo.IndexModel{Keys: bson.D{{Key: "appeal_open", Value: 1}, {Key: "appeal_due", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "change_appeal_open", Value: 1}, {Key: "change_appeal_due", Value: 1}}},
 		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "on_board", Value: 1}}},
 	)
 }
@@ -148,8 +149,18 @@ func (r *Repository) ReviewsDue(ctx context.Context, today civil.Date, limit int
 // AppealWindowsPast lists, across tenants, the decisions whose appeal window is still marked open after its last
 // day.
 func (r *Repository) AppealWindowsPast(ctx context.Context, today civil.Date, limit int64) ([]Record, error) {
-	cur, err := r.decisions.Collection().Find(ctx, bson.D{{Key: "appeal_open", Value: true},
-		{Key: "appeal_due", Value: bson.D{{Key: "$lt", Value: today}}}},
+	return r.windowsPast(ctx, "appeal_open", "appeal_due", today, limit)
+}
+
+// ChangeAppealWindowsPast lists, across tenants, the decisions with a change's appeal window still marked open
+// after its last day.
+func (r *Repository) ChangeAppealWindowsPast(ctx context.Context, today civil.Date, limit int64) ([]Record, error) {
+	return r.windowsPast(ctx, "change_appeal_open", "change_appeal_due", today, limit)
+}
+
+func (r *Repository) windowsPast(ctx context.Context, open, due string, today civil.Date, limit int64) ([]Record, error) {
+	cur, err := r.decisions.Collection().Find(ctx, bson.D{{Key: open, Value: true},
+		{Key: due, Value: bson.D{{Key: "$lt", Value: today}}}},
 		options.Find().SetLimit(limit).SetProjection(bson.D{{Key: store.OutboxField, Value: 0}}))
 	if err != nil {
 		return nil, err

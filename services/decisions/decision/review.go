@@ -81,6 +81,11 @@ func (s *Service) CloseAppealWindows(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	changes, err := s.Repo.ChangeAppealWindowsPast(ctx, today, 500)
+	if err != nil {
+		return 0, err
+	}
+	recs = append(recs, changes...)
 	n := 0
 	for _, rec := range recs {
 		rules, err := s.rules(ctx, rec.Tenant)
@@ -90,6 +95,9 @@ func (s *Service) CloseAppealWindows(ctx context.Context) (int, error) {
 		_, err = s.Repo.Update(ctx, rec.Tenant, rec.ID, rec.Version, func(d *Decision) ([]events.Event, error) {
 			if d.AppealOpen && d.AppealDue.Before(today) {
 				d.AppealOpen = false
+				refresh(d, rules)
+			}
+			if closeChangeAppeals(d, today) {
 				refresh(d, rules)
 			}
 			return nil, nil

@@ -287,7 +287,7 @@ func (s *Service) ratify(ctx context.Context, tenant, sessionID string, on civil
 			var evs []events.Event
 			if it.Outcome == committee.Rejected {
 				d.Ratification = string(committee.RatificationRefused)
-				d.Ending = &Ending{Kind: "ratification_refused", Date: on, ReasonCode: "ratification_refused", DecidedOn: on, RecordedBy: "session:" + sessionID}
+				d.Ending = &Ending{ID: childID("ending", id), Kind: "ratification_refused", Date: on, ReasonCode: "ratification_refused", DecidedOn: on, RecordedBy: "session:" + sessionID}
 				d.Status = Terminated
 				ev, err := s.event(ctx, TypeTerminated, tenant, id, terminatedPayload(id, *d))
 				if err != nil {
@@ -337,6 +337,7 @@ func correlation(ctx context.Context, fallback string) string {
 
 // refresh recomputes the derived fields: running, and the board's earliest due date.
 func refresh(d *Decision, rules legalclock.Rules) {
+	refreshChangeAppeals(d)
 	d.Running = d.running()
 	if !d.Running {
 		d.ReviewWaiting = false
@@ -355,6 +356,8 @@ type Due struct {
 	// Clock: notification, mediprima, piis_conclusion, review.
 	Clock    string              `json:"clock"`
 	Deadline legalclock.Deadline `json:"deadline"`
+	// Change names the change the line is about ("revision:<id>", "termination:<id>"…); empty for the decision.
+	Change string `json:"change,omitempty"`
 }
 
 // Dues lists what is due on d: the notification until notified (8 days), the beneficiary's appeal window once
@@ -364,17 +367,17 @@ func (d Decision) Dues(rules legalclock.Rules) []Due {
 	var out []Due
 	if d.Status == Adopted {
 		if dl, err := legalclock.NotificationDue(d.DecidedOn); err == nil {
-			out = append(out, Due{"notification", dl})
+			out = append(out, Due{Clock: "notification", Deadline: dl})
 		}
 	}
 	if d.Kind == legalclock.AMU && d.MediPrimaEncoded.IsZero() && !d.Over() {
 		if dl, err := legalclock.MediPrimaEncodingDue(d.DecidedOn); err == nil {
-			out = append(out, Due{"mediprima", dl})
+			out = append(out, Due{Clock: "mediprima", Deadline: dl})
 		}
 	}
 	if d.PIIS && d.running() && (d.PIISFollowUp == nil || d.PIISFollowUp.SignedOn.IsZero()) {
 		if dl, err := rules.PIISConclusionDue(d.DecidedOn); err == nil {
-			out = append(out, Due{"piis_conclusion", dl})
+			out = append(out, Due{Clock: "piis_conclusion", Deadline: dl})
 		}
 	}
 	if d.PIIS && d.running() && d.PIISFollowUp != nil && !d.PIISFollowUp.SignedOn.IsZero() && rules.PIISEvaluationsPerYear > 0 {
@@ -382,22 +385,22 @@ func (d Decision) Dues(rules legalclock.Rules) []Due {
 		done, per := len(d.PIISFollowUp.Evaluations), rules.PIISEvaluationsPerYear
 		base := legalclock.AddCalendarMonths(d.PIISFollowUp.SignedOn, 12*(done/per))
 		if evs, err := rules.PIISEvaluations(base); err == nil && done%per < len(evs) {
-			out = append(out, Due{"piis_evaluation", evs[done%per]})
+			out = append(out, Due{Clock: "piis_evaluation", Deadline: evs[done%per]})
 		}
 	}
 	if d.AppealOpen && d.Notification != nil && !d.Over() {
-		out = append(out, Due{"appeal", legalclock.Deadline{Reason: legalclock.ReasonAppeal, From: d.Notification.Date,
+		out = append(out, Due{Clock: "appeal", Deadline: legalclock.Deadline{Reason: legalclock.ReasonAppeal, From: d.Notification.Date,
 			Nominal: d.AppealDue, Due: d.AppealDue,
 			FR: "Délai de recours du bénéficiaire jusqu'au " + legalclock.FormatDate(d.AppealDue, "fr") + " (3 mois après la notification du " + legalclock.FormatDate(d.Notification.Date, "fr") + ")",
 			NL: "Beroepstermijn van de begunstigde tot " + legalclock.FormatDate(d.AppealDue, "nl") + " (3 maanden na de kennisgeving van " + legalclock.FormatDate(d.Notification.Date, "nl") + ")"}})
 	}
 	if d.ReviewWaiting && d.running() && !d.ReviewDue.IsZero() {
-		out = append(out, Due{"review", legalclock.Deadline{Reason: legalclock.ReasonReview, From: d.DecidedOn,
+		out = append(out, Due{Clock: "review", Deadline: legalclock.Deadline{Reason: legalclock.ReasonReview, From: d.DecidedOn,
 			Nominal: d.ReviewDue, Due: d.ReviewDue,
 			FR: "Révision de la décision due le " + legalclock.FormatDate(d.ReviewDue, "fr"),
 			NL: "Herziening van de beslissing uiterlijk op " + legalclock.FormatDate(d.ReviewDue, "nl")}})
 	}
-	return out
+	return append(out, d.changeDues()...)
 }
 
 // viewer is a's access to files.
@@ -762,7 +765,7 @@ func (s *Service) End(ctx context.Context, a kit.Actor, id string, version int64
 		if err != nil {
 			return nil, err
 		}
-		d.Ending = &Ending{Kind: kind, Date: date, ReasonCode: in.ReasonCode, Note: strings.TrimSpace(in.Note), DecidedOn: today, RecordedBy: a.UserID}
+		d.Ending = &Ending{ID: childID("ending", id), Kind: kind, Date: date, ReasonCode: in.ReasonCode, Note: strings.TrimSpace(in.Note), DecidedOn: today, RecordedBy: a.UserID}
 		d.Status = status
 		ev, err := s.event(ctx, TypeTerminated, a.Tenant, id, terminatedPayload(id, *d))
 		return []events.Event{ev}, err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/go-kit/kit/endpoint"
 
@@ -35,18 +36,23 @@ const (
 	RoutePIIS         = "POST /v1/decisions/{id}/piis"
 	RouteMediPrima    = "POST /v1/decisions/{id}/mediprima"
 	RouteLetterTexts  = "POST /v1/decisions/{id}/letter-texts"
+	// The letter and the notification of a change (a revision, suspension, recovery: its id; the ending: its id,
+	// "ending" for one recorded before endings had one).
+	RouteChangeLetter       = "GET /v1/decisions/{id}/changes/{change}/letter"
+	RouteChangeLetterPDF    = "GET /v1/decisions/{id}/changes/{change}/letter.pdf"
+	RouteChangeNotification = "POST /v1/decisions/{id}/changes/{change}/notification"
 )
 
 // CreationRoutes honour an Idempotency-Key (the notification: recorded once, one event).
-var CreationRoutes = []string{RouteNotification}
+var CreationRoutes = []string{RouteNotification, RouteChangeNotification}
 
 // IfMatchRoutes need the decision's version (ETag) in If-Match.
 var IfMatchRoutes = []string{RouteNotification, RouteRevision, RouteSuspension, RouteWithdrawal, RouteTermination,
-	RouteRecovery, RouteAppeal, RouteJudgment, RoutePIIS, RouteMediPrima, RouteLetterTexts}
+	RouteRecovery, RouteAppeal, RouteJudgment, RoutePIIS, RouteMediPrima, RouteLetterTexts, RouteChangeNotification}
 
 // Routes lists the package's route patterns.
 func Routes() []string {
-	return append([]string{RouteList, RouteGet, RouteLetter, RouteLetterPDF}, IfMatchRoutes...)
+	return append([]string{RouteList, RouteGet, RouteLetter, RouteLetterPDF, RouteChangeLetter, RouteChangeLetterPDF}, IfMatchRoutes...)
 }
 
 // View is a decision as the social service sees it.
@@ -57,7 +63,9 @@ type View struct {
 	// CurrentMonthlyCents is the monthly amount after the revisions.
 	CurrentMonthlyCents ris.Cents `json:"current_monthly_cents"`
 	Dues                []Due     `json:"dues"`
-	Version             int64     `json:"version"`
+	// Changes are the decisions taken after the adoption, each with its notification once recorded.
+	Changes []ChangeRef `json:"changes"`
+	Version int64       `json:"version"`
 }
 
 // FinanceView is a decision as finance sees it: amounts and periods only (no motivation, conditions, legal
@@ -140,7 +148,8 @@ func (s *Service) view(ctx context.Context, a kit.Actor, rec Record, file projec
 	if err == nil {
 		dues = append(dues, d.Dues(rules)...)
 	}
-	return View{ID: rec.ID, Decision: d, FileNumber: file.Number, CurrentMonthlyCents: d.CurrentMonthly(), Dues: dues, Version: rec.Version}
+	return View{ID: rec.ID, Decision: d, FileNumber: file.Number, CurrentMonthlyCents: d.CurrentMonthly(), Dues: dues,
+		Changes: d.Changes(), Version: rec.Version}
 }
 
 // Page is a page of decisions (View or FinanceView items).
@@ -150,7 +159,7 @@ type Page struct {
 	PageSize int   `json:"page_size"`
 }
 
-type idRequest struct{ id, purpose string }
+type idRequest struct{ id, purpose, change string }
 
 type listRequest struct {
 	q              Query
@@ -159,9 +168,9 @@ type listRequest struct {
 }
 
 type changeRequest struct {
-	id      string
-	version int64
-	body    any
+	id, change string
+	version    int64
+	body       any
 }
 
 // KitRoutes are the package's routes with their endpoints.
@@ -179,6 +188,16 @@ func (s *Service) KitRoutes() []kit.Route {
 		return actor(func(ctx context.Context, a kit.Actor, req any) (any, error) {
 			r := req.(idRequest)
 			doc, err := s.Letter(ctx, a, r.id, r.purpose)
+			if err != nil {
+				return nil, err
+			}
+			return printable{doc: doc, pdf: pdf}, nil
+		})
+	}
+	changeLetterEP := func(pdf bool) endpoint.Endpoint {
+		return actor(func(ctx context.Context, a kit.Actor, req any) (any, error) {
+			r := req.(idRequest)
+			doc, err := s.ChangeLetter(ctx, a, r.id, r.change, r.purpose)
 			if err != nil {
 				return nil, err
 			}
@@ -230,6 +249,11 @@ func (s *Service) KitRoutes() []kit.Route {
 		{Pattern: RouteNotification, Endpoint: changeEP(func(ctx context.Context, a kit.Actor, r changeRequest) (Record, error) {
 			return s.Notify(ctx, a, r.id, r.version, *r.body.(*NotificationInput))
 		}), Decode: decodeChange(func() any { return &NotificationInput{} })},
+		{Pattern: RouteChangeLetter, Endpoint: changeLetterEP(false), Decode: decodeChangeID, Encode: encodePrintable},
+		{Pattern: RouteChangeLetterPDF, Endpoint: changeLetterEP(true), Decode: decodeChangeID, Encode: encodePrintable},
+		{Pattern: RouteChangeNotification, Endpoint: changeEP(func(ctx context.Context, a kit.Actor, r changeRequest) (Record, error) {
+			return s.NotifyChange(ctx, a, r.id, r.change, r.version, *r.body.(*NotificationInput))
+		}), Decode: decodeChange(func() any { return &NotificationInput{} })},
 		{Pattern: RouteRevision, Endpoint: changeEP(func(ctx context.Context, a kit.Actor, r changeRequest) (Record, error) {
 			return s.Revise(ctx, a, r.id, r.version, *r.body.(*RevisionInput))
 		}), Decode: decodeChange(func() any { return &RevisionInput{} })},
@@ -277,7 +301,7 @@ func decodeChange(body func() any) func(context.Context, *http.Request) (any, er
 		if err := httpkit.DecodeJSON(r, b, kit.MaxJSON); err != nil {
 			return nil, err
 		}
-		return changeRequest{id: id, version: v, body: b}, nil
+		return changeRequest{id: id, change: strings.ToLower(r.PathValue("change")), version: v, body: b}, nil
 	}
 }
 
@@ -305,6 +329,11 @@ func encodePrintable(_ context.Context, w http.ResponseWriter, resp any) error {
 	w.Header().Set("Content-Language", string(p.doc.Lang))
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+func decodeChangeID(_ context.Context, r *http.Request) (any, error) {
+	id, err := kit.PathID(r)
+	return idRequest{id: id, purpose: r.Header.Get(kit.PurposeHeader), change: strings.ToLower(r.PathValue("change"))}, err
 }
 
 func decodeID(_ context.Context, r *http.Request) (any, error) {
