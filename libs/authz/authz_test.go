@@ -286,6 +286,8 @@ var expected = map[string][]string{
 	"GET /payments/exports":                  {"accountant", "finance_director"},
 	"GET /payments/exports/subsidy":          {"accountant", "finance_director"},
 	"GET /payments/exports/journal":          {"accountant", "finance_director"},
+	"GET /payments/subsidy/decisions/{id}":   {"accountant", "finance_director"},
+	"POST /payments/subsidy/decisions/{id}":  {"accountant", "finance_director"},
 	// payments API: finance builds, approves (the director) and exports runs; the social service reads a file's
 	// payment status
 	"GET /v1/instalments":             {"accountant", "finance_director"},

@@ -28,6 +28,8 @@ func (s *Server) recoveryRoutes(handle func(string, http.Handler)) {
 	handle("GET /payments/exports", s.page(s.exportsPage))
 	handle("GET /payments/exports/subsidy", s.page(s.exportFile(true)))
 	handle("GET /payments/exports/journal", s.page(s.exportFile(false)))
+	handle("GET /payments/subsidy/decisions/{id}", s.page(s.subsidyDecisionPage))
+	handle("POST /payments/subsidy/decisions/{id}", s.page(s.markSubsidyDecision))
 }
 
 func recoveryPagePath(id string) string { return "/payments/recoveries/" + url.PathEscape(id) }

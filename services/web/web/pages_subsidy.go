@@ -1,10 +1,12 @@
 package web
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/entraide/entraide/libs/civil"
@@ -80,5 +82,52 @@ func (s *Server) exportFile(subsidy bool) pageHandler {
 		if _, err := io.Copy(w, res.Body); err != nil {
 			s.log.WarnContext(r.Context(), "export download interrupted", "error", err.Error())
 		}
+	}
+}
+
+func subsidyDecisionPagePath(id string) string { return "/payments/subsidy/decisions/" + url.PathEscape(id) }
+
+// subsidyDecisionPage shows a decision's federal subsidy: band, PIIS, foreigners' register, the homeless
+// first-residence mark (a form: the finance staff set it, no event carries it), the share and the State's part of
+// a month, and the changes the B forms resend.
+func (s *Server) subsidyDecisionPage(w http.ResponseWriter, r *http.Request, sess *Session) {
+	s.renderSubsidyDecision(w, r, sess, http.StatusOK, newForm(nil, nil))
+}
+
+func (s *Server) renderSubsidyDecision(w http.ResponseWriter, r *http.Request, sess *Session, status int, f *form) {
+	id := r.PathValue("id")
+	if !uuidLike(id) {
+		s.apiFailed(w, r, sess, &APIError{Status: http.StatusNotFound})
+		return
+	}
+	d, err := s.payments.SubsidyDecision(r.Context(), s.call(r, sess), id)
+	if err != nil {
+		s.apiFailed(w, r, sess, err)
+		return
+	}
+	v := &view{Lang: langOf(r), Session: sess, Form: f, Data: d}
+	v.Title = v.T("subsidy.decision.title")
+	s.render(w, r, status, "payments_subsidy_decision", v)
+}
+
+func (s *Server) markSubsidyDecision(w http.ResponseWriter, r *http.Request, sess *Session) {
+	id := r.PathValue("id")
+	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
+	if err != nil || !uuidLike(id) {
+		s.apiFailed(w, r, sess, &APIError{Status: http.StatusNotFound})
+		return
+	}
+	_, err = s.payments.MarkSubsidyDecision(r.Context(), s.call(r, sess), id, version, r.PostFormValue("homeless_first_residence") == "on")
+	var ae *APIError
+	switch {
+	case err == nil:
+		s.setFlash(w, r, "flash.subsidy_marked")
+		http.Redirect(w, r, subsidyDecisionPagePath(id), http.StatusSeeOther)
+	case errors.As(err, &ae) && ae.Status == http.StatusPreconditionFailed:
+		f := newForm(nil, nil)
+		f.General = append(f.General, translate(langOf(r), "subsidy.error.conflict"))
+		s.renderSubsidyDecision(w, r, sess, ae.Status, f)
+	default:
+		s.apiFailed(w, r, sess, err)
 	}
 }

@@ -238,3 +238,51 @@ func (c *PaymentsClient) Export(ctx context.Context, cl call, form, month, forma
 	}
 	return res, nil
 }
+
+// SubsidyChange is a decision event as the subsidy's forms see it.
+type SubsidyChange struct {
+	Type         string `json:"type"`
+	DecidedOn    string `json:"decided_on"`
+	From         string `json:"from"`
+	To           string `json:"to"`
+	MonthlyCents int64  `json:"monthly_cents"`
+	Ending       string `json:"ending"`
+}
+
+// SubsidyDecision is a decision's federal subsidy: its basis, share and why.
+type SubsidyDecision struct {
+	ID                     string          `json:"id"`
+	Version                int64           `json:"version"`
+	PersonID               string          `json:"person_id"`
+	Kind                   string          `json:"kind"`
+	Outcome                string          `json:"outcome"`
+	Category               int             `json:"category"`
+	PIIS                   bool            `json:"piis"`
+	MonthlyCents           int64           `json:"monthly_cents"`
+	Start                  string          `json:"start"`
+	End                    string          `json:"end"`
+	DecidedOn              string          `json:"decided_on"`
+	Changes                []SubsidyChange `json:"changes"`
+	HomelessFirstResidence bool            `json:"homeless_first_residence"`
+	Band                   int             `json:"band"`
+	ForeignersRegister     bool            `json:"foreigners_register"`
+	SharePercent           int             `json:"share_percent"`
+	ShareReason            string          `json:"share_reason"`
+	MonthlyStateCents      int64           `json:"monthly_state_cents"`
+}
+
+func subsidyDecisionPath(id string) string { return "/v1/subsidy/decisions/" + url.PathEscape(id) }
+
+// SubsidyDecision reads a decision's subsidy.
+func (c *PaymentsClient) SubsidyDecision(ctx context.Context, cl call, id string) (SubsidyDecision, error) {
+	var out SubsidyDecision
+	_, err := c.do(ctx, cl.withPurpose(paymentPurpose), http.MethodGet, subsidyDecisionPath(id), nil, &out)
+	return out, err
+}
+
+// MarkSubsidyDecision marks (or unmarks) a decision read at version as a homeless person's first residence.
+func (c *PaymentsClient) MarkSubsidyDecision(ctx context.Context, cl call, id string, version int64, homeless bool) (SubsidyDecision, error) {
+	var out SubsidyDecision
+	_, err := c.do(ctx, cl.withVersion(version), http.MethodPut, subsidyDecisionPath(id), map[string]bool{"homeless_first_residence": homeless}, &out)
+	return out, err
+}

@@ -137,6 +137,17 @@ func TestEndToEndRecoveries(t *testing.T) {
 	acc.get("/payments/exports/subsidy?month=" + month + "&form=Z&format=csv")
 	acc.expect(http.StatusUnprocessableEntity, "Valeur invalide.")
 
+	// The decision's subsidy, reached from the ledger: marked as a homeless person's first residence → 100%.
+	acc.get("/payments/ledger/" + p)
+	acc.expect(http.StatusOK, `href="/payments/subsidy/decisions/`+d+`"`)
+	acc.get("/payments/subsidy/decisions/" + d)
+	acc.expect(http.StatusOK, "80 %", "10 % PIIS", "1.051,36 €")
+	sv = versionRe.FindStringSubmatch(acc.body)
+	acc.post("/payments/subsidy/decisions/"+d, url.Values{"version": {sv[1]}, "homeless_first_residence": {"on"}})
+	acc.expect(http.StatusOK, "La base du subside est enregistrée.", "100 %", "1.314,20 €")
+	acc.post("/payments/subsidy/decisions/"+d, url.Values{"version": {sv[1]}})
+	acc.expect(http.StatusPreconditionFailed, "La décision a changé entre-temps")
+
 	// In Dutch.
 	nl := newBrowser(t, hs.URL).login("demo", "comptable", pw)
 	u, _ := url.Parse(hs.URL)
@@ -149,7 +160,7 @@ func TestEndToEndRecoveries(t *testing.T) {
 	worker := newBrowser(t, hs.URL).login("demo", "assistant", pw)
 	worker.get("/")
 	worker.expectNot(`href="/payments/recoveries"`, `href="/payments/ledger"`)
-	for _, path := range []string{"/payments/recoveries", "/payments/ledger", "/payments/exports", page} {
+	for _, path := range []string{"/payments/recoveries", "/payments/ledger", "/payments/exports", page, "/payments/subsidy/decisions/" + d} {
 		worker.get(path)
 		worker.expect(http.StatusForbidden)
 	}
