@@ -85,7 +85,9 @@ func (s *Server) exportFile(subsidy bool) pageHandler {
 	}
 }
 
-func subsidyDecisionPagePath(id string) string { return "/payments/subsidy/decisions/" + url.PathEscape(id) }
+func subsidyDecisionPagePath(id string) string {
+	return "/payments/subsidy/decisions/" + url.PathEscape(id)
+}
 
 // subsidyDecisionPage shows a decision's federal subsidy: band, PIIS, foreigners' register, the homeless
 // first-residence mark (a form: the finance staff set it, no event carries it), the share and the State's part of
