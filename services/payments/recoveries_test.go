@@ -512,3 +512,29 @@ func TestLedgerAfterTheStatement(t *testing.T) {
 		t.Fatalf("journal %s", raw)
 	}
 }
+
+// TestReceivablesCaughtUpHourly: a receivable the schedule lists but whose creation was lost (a crash between the
+// schedule's write and the receivable's, an event never consumed) is created by the hourly SyncAll — once.
+func TestReceivablesCaughtUpHourly(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	const tenant = "ganshoren"
+	w := newUser(tenant, "social_worker")
+	p, f := e.beneficiary(tenant, w.id, "2026/000301", "Lina", "Haddad", "BE68539007547034")
+	adopt := e.adopted(tenant, p, f, map[string]any{"start": firstOfMonth(civil.Today(), 0).String()})
+	e.feed(adopt) // the schedules only: no receivable consumer
+	e.feed(e.event(tenant, schedule.TypeRecoveryDecided, "entraide-decisions", adopt.Subject, map[string]any{
+		"recovery_id": uuid.NewString(), "decision_id": adopt.Subject, "person_id": p, "file_id": f, "kind": "ris",
+		"case": "cpas_error", "amount_cents": 12345, "period_from": "2026-01-01", "period_to": "2026-01-31",
+		"decided_on": civil.Today().String()}))
+	if recs, _ := e.app.Receivables.Of(ctx, tenant, nil); len(recs) != 0 {
+		t.Fatalf("%d receivables before the sweep", len(recs))
+	}
+	for range 2 {
+		e.app.Receivables.SyncAll(ctx)
+	}
+	recs, err := e.app.Receivables.Of(ctx, tenant, nil)
+	if err != nil || len(recs) != 1 || recs[0].State.AmountCents != 12345 || recs[0].State.Case != "cpas_error" {
+		t.Fatalf("after the sweep: %v %+v", err, recs)
+	}
+}
