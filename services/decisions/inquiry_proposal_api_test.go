@@ -83,7 +83,7 @@ func TestInquiryProposalAPI(t *testing.T) {
 			"household": []map[string]any{{"id": "m1", "name": "Jan", "relation": "other", "counted": true, "counting": "full"}},
 			"resources": []map[string]any{{"kind": "lottery", "period": "monthly", "amount": 100, "whose": "m9"}},
 			"hearing":   map[string]any{"appointment_on": today.AddDays(5).String(), "time": "25:00"}}
-		st, b, raw, _ = e.call(w1, "PUT", "/v1/requests/"+rid+"/inquiry", bad, `If-Match: "0"`)
+		st, b, _, _ = e.call(w1, "PUT", "/v1/requests/"+rid+"/inquiry", bad, `If-Match: "0"`)
 		codes := fieldCodes(b)
 		if st != 422 || codes["conditions[0].code"] != "inquiry.condition_unknown" || codes["household[0].counted"] != "inquiry.member_not_countable" ||
 			codes["resources[0].kind"] != "ris.resource_kind_unknown" || codes["resources[0].whose"] != "ris.whose_unknown" ||
@@ -235,7 +235,7 @@ func TestInquiryProposalAPI(t *testing.T) {
 		}
 		version = h.Get("Etag")
 		good["category_justification"] = "Cohabite avec sa sœur, qui partage le loyer"
-		st, b, raw, h = e.call(w1, "PUT", "/v1/proposals/"+pid, good, "If-Match: "+version)
+		st, _, raw, h = e.call(w1, "PUT", "/v1/proposals/"+pid, good, "If-Match: "+version)
 		if st != 200 {
 			t.Fatalf("edit: %d %s", st, raw)
 		}
