@@ -437,6 +437,14 @@ func (s *Service) Beneficiaries(ctx context.Context, a kit.Actor, q string, page
 	if err != nil {
 		return out, err
 	}
+	ids := make([]string, 0, len(persons))
+	for p := range persons {
+		ids = append(ids, p)
+	}
+	payees, err := s.Proj.Payees(ctx, a.Tenant, ids)
+	if err != nil {
+		return out, err
+	}
 	q = strings.ToLower(strings.TrimSpace(q))
 	var rows []Row
 	for p, fs := range persons {
@@ -446,7 +454,7 @@ func (s *Service) Beneficiaries(ctx context.Context, a kit.Actor, q string, page
 				row.FileNumbers = append(row.FileNumbers, n)
 			}
 		}
-		if payee, err := s.Proj.Payee(ctx, a.Tenant, p); err == nil {
+		if payee, ok := payees[p]; ok {
 			row.Name = payee.PersonName
 			if row.Name == "" {
 				row.Name = payee.Name()

@@ -37,3 +37,23 @@ func (r *Repository) PersonsByIBAN(ctx context.Context, tenant, iban string) ([]
 	}
 	return out, nil
 }
+
+// Payees reads the payees of tenant among ids (one query; the missing ones are absent from the map).
+func (r *Repository) Payees(ctx context.Context, tenant string, ids []string) (map[string]Payee, error) {
+	out := map[string]Payee{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	cur, err := r.payees.Find(ctx, bson.D{{Key: "tenant", Value: tenant}, {Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
+	if err != nil {
+		return nil, fmt.Errorf("projection: payees: %w", err)
+	}
+	var ps []Payee
+	if err := cur.All(ctx, &ps); err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		out[p.ID] = p
+	}
+	return out, nil
+}
