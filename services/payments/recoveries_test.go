@@ -252,7 +252,8 @@ func TestRecoveriesLedgerSubsidy(t *testing.T) {
 			version(rc)); code != 422 {
 			t.Fatalf("closing a closed receivable: %d", code)
 		}
-		if e.match(tenant, receivable.Credit{StatementLineID: "S3-1", AmountCents: 31420, OGM: it["ogm"].(string), BookedOn: today}) {
+		if e.match(tenant, receivable.Credit{StatementLineID: "S3-1", AmountCents: 31420, OGM: it["ogm"].(string), DebtorIBAN: "BE21001234567803",
+			BookedOn: today}) {
 			t.Fatal("a waived receivable took a payment")
 		}
 		out := e.outbox(receivable.CollReceivables, overID)

@@ -221,8 +221,9 @@ type Credit struct {
 	BookedOn        civil.Date
 }
 
-// MatchIncoming books an incoming credit on a receivable of tenant: by its structured communication first, else
-// by the debtor's IBAN (an account of a beneficiary with open receivables) and an amount equal to one
+// MatchIncoming books an incoming credit on a receivable of tenant: by its structured communication first (an
+// open or settled receivable; the communication of a waived or cancelled one leaves the line to the accountant),
+// else by the debtor's IBAN (an account of a beneficiary with open receivables) and an amount equal to one
 // receivable's balance or to its plan's instalment — only when exactly one receivable fits; anything else is left
 // unmatched (false), never forced. The same statement line twice is booked once (true the second time).
 func (s *Service) MatchIncoming(ctx context.Context, tenant string, c Credit) (bool, error) {
@@ -248,8 +249,12 @@ func (s *Service) MatchIncoming(ctx context.Context, tenant string, c Credit) (b
 		if err != nil {
 			return false, err
 		}
-		// A waived or cancelled receivable takes no more money: the accountant decides (refund or other debt).
-		if len(found) == 1 && (found[0].State.Status == StatusOpen || found[0].State.Status == StatusSettled) {
+		if len(found) == 1 {
+			// A waived or cancelled receivable takes no more money, and its communication names no other debt:
+			// the accountant decides (refund or another receivable).
+			if st := found[0].State.Status; st == StatusWaived || st == StatusCancelled {
+				return false, nil
+			}
 			pay.MatchedBy = MatchOGM
 			return true, s.book(ctx, tenant, found[0].ID, pay)
 		}
