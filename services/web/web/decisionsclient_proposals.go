@@ -129,6 +129,8 @@ type ProposalPayee struct {
 	Kind string `json:"kind,omitempty"`
 	Name string `json:"name,omitempty"`
 	IBAN string `json:"iban,omitempty"`
+	// Communication is a third party's structured communication (the service answers its 12 digits).
+	Communication string `json:"communication,omitempty"`
 }
 
 // ProposalInput is a proposal as typed.

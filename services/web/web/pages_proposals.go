@@ -65,6 +65,7 @@ func proposalFields(resources, members int) []formField {
 		formField{"periodicity", "proposal.periodicity"}, formField{"start", "proposal.start"}, formField{"end", "proposal.end"},
 		formField{"review", "proposal.review"}, formField{"piis", "proposal.piis"}, formField{"payee_kind", "proposal.payee_kind"},
 		formField{"payee_name", "proposal.payee_name"}, formField{"payee_iban", "proposal.payee_iban"},
+		formField{"payee_communication", "proposal.payee_communication"},
 		formField{"motivation", "proposal.motivation"}, formField{"inquiry", "proposal.inquiry"})
 }
 
@@ -108,6 +109,7 @@ func proposalValues(p ProposalInput) url.Values {
 	v.Set("payee_kind", p.Payee.Kind)
 	v.Set("payee_name", p.Payee.Name)
 	v.Set("payee_iban", p.Payee.IBAN)
+	v.Set("payee_communication", ogmText(p.Payee.Communication))
 	v.Set("motivation", p.Motivation)
 	return v
 }
@@ -141,7 +143,8 @@ func readProposal(v url.Values, resources, members int, f *form, l string, renam
 	in := ProposalInput{Outcome: v.Get("outcome"), LegalBasis: v.Get("legal_basis"), CategoryJustification: v.Get("category_justification"),
 		SocioProfessional: v.Get("socio_professional") != "", Periodicity: v.Get("periodicity"), Start: v.Get("start"),
 		End: v.Get("end"), Review: v.Get("review"), PIIS: v.Get("piis") != "", Motivation: v.Get("motivation"),
-		Payee: ProposalPayee{Kind: v.Get("payee_kind"), Name: v.Get("payee_name"), IBAN: v.Get("payee_iban")}}
+		Payee: ProposalPayee{Kind: v.Get("payee_kind"), Name: v.Get("payee_name"), IBAN: v.Get("payee_iban"),
+			Communication: v.Get("payee_communication")}}
 	if c := v.Get("category"); c != "" {
 		n, err := strconv.Atoi(c)
 		if err != nil {

@@ -219,12 +219,16 @@ func TestEndToEndInquiryProposal(t *testing.T) {
 	worker.post(aidePath+"/proposals/new", url.Values{"idempotency_key": {key}, "resource_rows": {"0"}, "member_rows": {"0"},
 		"outcome": {"granted"}, "legal_basis": {"Articles 1er et 57 de la loi organique"}, "one_off_cents": {"1.200"},
 		"periodicity": {"once"}, "start": {today.String()}, "end": {today.AddDays(30).String()}, "payee_kind": {"third_party"},
-		"payee_name": {"Immo Gent"}, "payee_iban": {"BE00 1234"}, "motivation": {"Garantie locative"}, "action": {"submit"}})
-	worker.expect(http.StatusUnprocessableEntity, `id="f-payee_iban-error"`, `value="Immo Gent"`, `value="1.200"`)
+		"payee_name": {"Immo Gent"}, "payee_iban": {"BE00 1234"}, "payee_communication": {"+++123/4567/89003+++"},
+		"motivation": {"Garantie locative"}, "action": {"submit"}})
+	worker.expect(http.StatusUnprocessableEntity, `id="f-payee_iban-error"`, `id="f-payee_communication-error"`,
+		"Communication structurée invalide", `value="Immo Gent"`, `value="1.200"`)
 	key = regexp.MustCompile(`name="idempotency_key" value="([0-9a-f]+)"`).FindStringSubmatch(worker.body)[1]
 	worker.post(aidePath+"/proposals/new", url.Values{"idempotency_key": {key}, "resource_rows": {"0"}, "member_rows": {"0"},
 		"outcome": {"granted"}, "legal_basis": {"Articles 1er et 57 de la loi organique"}, "one_off_cents": {"1.200"},
 		"periodicity": {"once"}, "start": {today.String()}, "end": {today.AddDays(30).String()}, "payee_kind": {"third_party"},
-		"payee_name": {"Immo Gent"}, "payee_iban": {"BE68 5390 0754 7034"}, "motivation": {"Garantie locative"}, "action": {"submit"}})
-	worker.expect(http.StatusOK, "La proposition a été soumise au chef du service social.", "1.200,00 €", "Immo Gent (BE68539007547034)")
+		"payee_name": {"Immo Gent"}, "payee_iban": {"BE68 5390 0754 7034"}, "payee_communication": {"123456789002"},
+		"motivation": {"Garantie locative"}, "action": {"submit"}})
+	worker.expect(http.StatusOK, "La proposition a été soumise au chef du service social.", "1.200,00 €", "Immo Gent (BE68539007547034)",
+		"123/4567/89002")
 }
