@@ -52,6 +52,8 @@ type fileData struct {
 	// PaymentsUnavailable that the service did not answer.
 	Payments            []FilePayment
 	PaymentsUnavailable bool
+	// Receivables are what the beneficiary owes back on this file (pages_recoveries.go).
+	Receivables []FileReceivable
 }
 
 // loadFile reads the page's person and file; a file where the person is not managed is not found.
@@ -106,6 +108,9 @@ func (s *Server) renderFile(w http.ResponseWriter, r *http.Request, sess *Sessio
 		d.RequestsUnavailable = true
 	}
 	d.Payments, d.PaymentsUnavailable = s.filePayments(r, sess, purpose, file.ID)
+	if !d.PaymentsUnavailable {
+		d.Receivables = s.fileReceivables(r, sess, purpose, file.ID)
+	}
 	if file.TeamID != "" {
 		if t, err := s.registry.GetTeam(r.Context(), cl, file.TeamID); err == nil {
 			d.TeamName = t.Name

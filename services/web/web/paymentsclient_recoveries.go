@@ -286,3 +286,42 @@ func (c *PaymentsClient) MarkSubsidyDecision(ctx context.Context, cl call, id st
 	_, err := c.do(ctx, cl.withVersion(version), http.MethodPut, subsidyDecisionPath(id), map[string]bool{"homeless_first_residence": homeless}, &out)
 	return out, err
 }
+
+// FileReceivable is a receivable of a social file as the social service sees it (amounts, status, the
+// communication the beneficiary quotes; no account, no payment detail).
+type FileReceivable struct {
+	ID           string          `json:"id"`
+	Source       string          `json:"source"`
+	Case         string          `json:"case"`
+	AmountCents  int64           `json:"amount_cents"`
+	PaidCents    int64           `json:"paid_cents"`
+	BalanceCents int64           `json:"balance_cents"`
+	Status       string          `json:"status"`
+	OGMDisplay   string          `json:"ogm_display"`
+	Plan         *ReceivablePlan `json:"plan"`
+	CreatedOn    string          `json:"created_on"`
+}
+
+// FileReceivables lists a social file's receivables (a social worker only the files assigned to them or their
+// team).
+func (c *PaymentsClient) FileReceivables(ctx context.Context, cl call, purpose, fileID string) ([]FileReceivable, error) {
+	var out struct {
+		Items []FileReceivable `json:"items"`
+	}
+	_, err := c.do(ctx, cl.withPurpose(purpose), http.MethodGet, "/v1/files/"+url.PathEscape(fileID)+"/receivables", nil, &out)
+	return out.Items, err
+}
+
+// fileReceivables reads the file's receivables for the file page; nothing when the payments service does not
+// answer (the payments section already says it is unavailable) or has no trace of the file.
+func (s *Server) fileReceivables(r *http.Request, sess *Session, purpose, fileID string) []FileReceivable {
+	if s.payments == nil || s.cfg.PaymentsURL == "" {
+		return nil
+	}
+	items, err := s.payments.FileReceivables(r.Context(), s.call(r, sess), purpose, fileID)
+	if err != nil {
+		s.log.DebugContext(r.Context(), "file receivables unavailable", "error", err.Error())
+		return nil
+	}
+	return items
+}

@@ -165,3 +165,58 @@ func TestEndToEndRecoveries(t *testing.T) {
 		worker.expect(http.StatusForbidden)
 	}
 }
+
+// TestFilePageReceivables: the file page shows the social worker what the beneficiary owes back on the file
+// (origin, communication to quote, amount and balance in the Belgian format, status; no account), another worker
+// does not read it.
+func TestFilePageReceivables(t *testing.T) {
+	cfg, bapp := startRegistryApp(t, 1<<20, nil)
+	papp, purl := startPayments(t, cfg.IdentityURL)
+	cfg.PaymentsURL, cfg.PaymentsTimeout = purl, 10*time.Second
+	_, hs := newTestServer(t, cfg)
+	pw := identity.DemoPassword
+	ctx := context.Background()
+
+	worker := newBrowser(t, hs.URL).login("demo", "assistant", pw)
+	worker.post("/persons/new", personForm("", "Lambert", "Zoé", "1990-03-02", "female"))
+	m := personPathRe.FindStringSubmatch(worker.res.Request.URL.Path)
+	if m == nil {
+		t.Fatalf("not on a person page: %s", worker.res.Request.URL)
+	}
+	personID := m[1]
+	worker.post("/persons/"+personID+"/files", url.Values{"idempotency_key": {newIdempotencyKey()}})
+	fm := filePathRe.FindStringSubmatch(worker.res.Request.URL.Path)
+	if fm == nil {
+		t.Fatalf("not on a file page: %s", worker.res.Request.URL)
+	}
+	filePath, fileID := worker.res.Request.URL.Path, fm[1]
+	worker.expectNot("Sommes à rembourser")
+
+	rec, err := bapp.Files.Repository.LoadFile(ctx, "demo", fileID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feedPayments(t, papp, "be.cpas.beneficiaries.file.opened.v1", "entraide-beneficiaries", fileID, map[string]any{
+		"file_id": fileID, "number": rec.State.Number, "person_id": personID, "assignee": rec.State.Assignee,
+		"opened_on": rec.State.OpenedOn.String(), "origin": "manual"})
+	d := uuid.NewString()
+	today := civil.Today()
+	feedPayments(t, papp, "be.cpas.decisions.decision.adopted.v1", "entraide-decisions", d, map[string]any{
+		"decision_id": d, "person_id": personID, "file_id": fileID, "source": "session", "kind": "ris", "outcome": "granted",
+		"category": 2, "monthly_cents": 131420, "first_month_cents": 0, "one_off_cents": 0, "start": civil.MustNew(today.Year(), today.Month(), 1).String(),
+		"periodicity": "monthly", "piis": false, "payee": map[string]any{"kind": "beneficiary"}, "decided_on": today.String()})
+	feedPayments(t, papp, "be.cpas.decisions.recovery.decided.v1", "entraide-decisions", d, map[string]any{
+		"recovery_id": uuid.NewString(), "decision_id": d, "person_id": personID, "file_id": fileID, "kind": "ris", "case": "cpas_error",
+		"amount_cents": 123456, "period_from": "2026-01-01", "period_to": "2026-01-31", "decided_on": today.String()})
+	if err := papp.Receivables.Sync(ctx, "demo", d); err != nil {
+		t.Fatal(err)
+	}
+	worker.get(filePath)
+	worker.expect(http.StatusOK, "Sommes à rembourser (1)", "Récupération décidée (erreur du CPAS)", "000/0000/00101", "1.234,56 €", "En cours")
+
+	other := newBrowser(t, hs.URL).login("demo", "assistant2", pw)
+	other.get(filePath)
+	if other.res.StatusCode == http.StatusOK && strings.Contains(other.body, "Sommes à rembourser") {
+		t.Fatal("another worker reads the file's receivables")
+	}
+}
