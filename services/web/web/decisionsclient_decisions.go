@@ -120,6 +120,8 @@ type Decision struct {
 	MediPrimaEncoded      string                `json:"mediprima_encoded"`
 	ReviewDue             string                `json:"review_due"`
 	Dues                  []DecisionDue         `json:"dues"`
+	// Changes are the decisions taken after the adoption, each with its notification once recorded.
+	Changes []DecisionChange `json:"changes"`
 }
 
 // PendingAppeal tells whether the last appeal awaits its judgment.

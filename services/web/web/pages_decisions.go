@@ -28,6 +28,7 @@ func (s *Server) decisionRoutes(handle func(string, http.Handler)) {
 	handle("GET /persons/{id}/decisions/{decision}/actions/{action}", s.page(s.decisionActionPage))
 	handle("POST /persons/{id}/decisions/{decision}/actions/{action}", s.page(s.decisionAction))
 	handle("GET /decisions", s.page(s.decisionsListPage))
+	s.decisionChangeRoutes(handle)
 }
 
 func decisionPagePath(personID, decisionID string) string {
@@ -148,6 +149,9 @@ func (a decisionActionDef) formFields() []formField {
 	for _, f := range a.Fields {
 		out = append(out, formField{Name: f.Name, Label: f.Label})
 	}
+	if a.Name == "revision" {
+		out = append(out, revisionCalcFields()...)
+	}
 	return out
 }
 
@@ -158,6 +162,8 @@ type decisionData struct {
 	Actions        []string
 	IdempotencyKey string
 	Methods        []string
+	// Changes are the decisions after the adoption with their letters and notification forms.
+	Changes []changeRow
 	// Purpose, Purposes and Return serve the purpose form.
 	Purpose  string
 	Purposes []string
@@ -169,6 +175,11 @@ type decisionActionData struct {
 	Person   Person
 	Decision Decision
 	Action   decisionActionDef
+	// The revision's RIS calculator (RIS and ERIS): rows, choices, and the service's calculation once asked.
+	Calculator     bool
+	Resources      []int
+	Kinds, Periods []string
+	Calculation    *RISCalculation
 }
 
 // loadDecision reads the page's person and decision; a decision of another person is not found.
@@ -196,6 +207,12 @@ func (s *Server) decisionPage(w http.ResponseWriter, r *http.Request, sess *Sess
 }
 
 func (s *Server) renderDecision(w http.ResponseWriter, r *http.Request, sess *Session, status int, f *form, key string) {
+	s.renderDecisionPage(w, r, sess, status, f, key, nil)
+}
+
+// renderDecisionPage shows the decision with f as its notification form and, when failed is set, a change's
+// refused notification form.
+func (s *Server) renderDecisionPage(w http.ResponseWriter, r *http.Request, sess *Session, status int, f *form, key string, failed *changeFormState) {
 	p, d, err := s.loadDecision(r, sess)
 	if err != nil {
 		s.apiFailed(w, r, sess, err)
@@ -209,7 +226,7 @@ func (s *Server) renderDecision(w http.ResponseWriter, r *http.Request, sess *Se
 	}
 	v := &view{Lang: langOf(r), Session: sess, Form: f, Data: decisionData{Person: p, Decision: d, Actions: actions,
 		IdempotencyKey: key, Methods: notificationMethods, Purpose: sess.Purpose(p.ID), Purposes: Purposes,
-		Return: decisionPagePath(p.ID, d.ID)}}
+		Return: decisionPagePath(p.ID, d.ID), Changes: changeRows(langOf(r), p, d, failed)}}
 	v.Title = v.T("decision.title", "kind", v.Code("request_kind", d.Kind), "date", v.CivilDate(d.DecidedOn))
 	s.render(w, r, status, "decision", v)
 }
@@ -314,12 +331,23 @@ func (s *Server) decisionActionPage(w http.ResponseWriter, r *http.Request, sess
 }
 
 func (s *Server) renderDecisionAction(w http.ResponseWriter, r *http.Request, sess *Session, status int, a decisionActionDef, f *form) {
+	s.renderDecisionActionCalc(w, r, sess, status, a, f, nil)
+}
+
+func (s *Server) renderDecisionActionCalc(w http.ResponseWriter, r *http.Request, sess *Session, status int, a decisionActionDef, f *form, calc *RISCalculation) {
 	p, d, err := s.loadDecision(r, sess)
 	if err != nil {
 		s.apiFailed(w, r, sess, err)
 		return
 	}
-	v := &view{Lang: langOf(r), Session: sess, Form: f, Data: decisionActionData{Person: p, Decision: d, Action: a}}
+	data := decisionActionData{Person: p, Decision: d, Action: a, Calculation: calc}
+	if a.Name == "revision" && calculable(d) {
+		data.Calculator, data.Kinds, data.Periods = true, risResourceKinds, risPeriods
+		for i := range revisionResourceRows {
+			data.Resources = append(data.Resources, i)
+		}
+	}
+	v := &view{Lang: langOf(r), Session: sess, Form: f, Data: data}
 	v.Title = v.T("decision.action." + a.Name)
 	s.render(w, r, status, "decision_action", v)
 }
@@ -334,11 +362,26 @@ func (s *Server) decisionAction(w http.ResponseWriter, r *http.Request, sess *Se
 	}
 	l := langOf(r)
 	values := url.Values{}
-	for _, fd := range a.Fields {
+	for _, fd := range a.formFields() {
 		values.Set(fd.Name, strings.TrimSpace(r.PostFormValue(fd.Name)))
 	}
 	f := newForm(a.formFields(), values)
 	body := map[string]any{}
+	// The revision's calculator: the resources typed go with the revision (or to the calculator) as its
+	// calculation; the monthly amount may then be left empty (the service takes the calculation's).
+	rename := map[string]string{"monthly_cents": "monthly", "amount_cents": "amount"}
+	var resources []RISResource
+	if a.Name == "revision" {
+		resources = readResources(values, revisionResourceRows, f, l, rename)
+		for k, v := range rename {
+			if strings.HasPrefix(k, "resources_") {
+				rename["calculation_"+k] = v
+			}
+		}
+		if len(resources) > 0 {
+			body["calculation"] = map[string]any{"resources": resources, "socio_professional": values.Get("socio_professional") == "on"}
+		}
+	}
 	var evaluations []string
 	working := []map[string]any{}
 	for _, fd := range a.Fields {
@@ -360,6 +403,8 @@ func (s *Server) decisionAction(w http.ResponseWriter, r *http.Request, sess *Se
 			working = append(working, map[string]any{"label": x, "amount_cents": c})
 		case strings.HasPrefix(fd.Name, "working_"):
 			// the amount goes with its label
+		case fd.Type == "money" && x == "" && len(resources) > 0:
+			// recomputed: the calculation's amount
 		case fd.Type == "money":
 			c, ok := euroCents(x)
 			if !ok {
@@ -398,6 +443,10 @@ func (s *Server) decisionAction(w http.ResponseWriter, r *http.Request, sess *Se
 		s.apiFailed(w, r, sess, err)
 		return
 	}
+	if a.Name == "revision" && r.PostFormValue("action") == "calculate" {
+		s.calculateRevision(w, r, sess, a, f, d, resources, rename)
+		return
+	}
 	_, err = s.decisions.DecisionAction(r.Context(), s.call(r, sess), d.ID, a.Path, version, body)
 	var ae *APIError
 	switch {
@@ -408,7 +457,18 @@ func (s *Server) decisionAction(w http.ResponseWriter, r *http.Request, sess *Se
 		f.General = append(f.General, translate(l, "decision.conflict"))
 		s.renderDecisionAction(w, r, sess, http.StatusConflict, a, f)
 	case errors.As(err, &ae) && (ae.Status == http.StatusUnprocessableEntity || ae.Status == http.StatusConflict):
-		f.applyProblem(ae, map[string]string{"monthly_cents": "monthly", "amount_cents": "amount"})
+		if a.Name == "revision" {
+			// The calculation's errors come as calculation.resources[i].x: each at its row.
+			for _, fe := range ae.Fields {
+				if name := rename[apiFormName(fe.Field)]; name != "" && f.knows(name) {
+					f.Fail(name, fe.Message)
+				} else {
+					f.applyProblem(&APIError{Fields: []APIFieldError{fe}}, rename)
+				}
+			}
+		} else {
+			f.applyProblem(ae, rename)
+		}
 		if ae.Detail != "" && len(ae.Fields) == 0 {
 			f.General = append(f.General[:0], ae.Detail)
 		}
