@@ -14,24 +14,35 @@ import (
 )
 
 // Build identifies the running binary; Version and Commit are set at link time
-// (-ldflags "-X github.com/entraide/entraide/libs/httpkit.Version=...").
+// (-ldflags "-X github.com/entraide/entraide/libs/httpkit.Version=... -X ...httpkit.Commit=...": `make build`
+// and the images do). Unset, BuildInfo falls back to what the Go toolchain stamped (module version, vcs.revision).
 var (
 	Version = "dev"
 	Commit  = ""
 )
 
-func commit() string {
-	if Commit != "" {
-		return Commit
+// BuildInfo returns the version and commit of the running binary, as /healthz shows them.
+func BuildInfo() (version, commit string) {
+	version, commit = Version, Commit
+	bi, ok := debug.ReadBuildInfo()
+	if version == "" || version == "dev" {
+		if ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			version = bi.Main.Version
+		} else if version == "" {
+			version = "dev"
+		}
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
+	if commit == "" && ok {
 		for _, s := range bi.Settings {
 			if s.Key == "vcs.revision" {
-				return s.Value
+				commit = s.Value
 			}
 		}
 	}
-	return "unknown"
+	if commit == "" {
+		commit = "unknown"
+	}
+	return version, commit
 }
 
 // Check is a readiness probe of one dependency (MongoDB ping, Kafka metadata…).
@@ -43,7 +54,8 @@ type Check struct {
 // Ops mounts /healthz (the process runs), /readyz (every check passes) and /metrics on the router.
 func Ops(rt *Router, service string, gatherer prometheus.Gatherer, checks ...Check) {
 	rt.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "service": service, "version": Version, "commit": commit()})
+		version, commit := BuildInfo()
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "service": service, "version": version, "commit": commit})
 	})
 	rt.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
