@@ -104,7 +104,7 @@ func TestEndToEndInquiryProposal(t *testing.T) {
 	form := url.Values{"idempotency_key": {key}, "resource_rows": {"4"}, "member_rows": {"0"}, "outcome": {"granted"},
 		"legal_basis": {"Articles 3, 12 et 14 de la loi du 26 mai 2002."}, "category": {"1"},
 		"category_justification": {"Cohabite avec sa sœur"},
-		"resources_0_kind": {"replacement_income"}, "resources_0_period": {"yearly"}, "resources_0_amount": {"3600,00"}, "resources_0_whose": {"applicant"},
+		"resources_0_kind":       {"replacement_income"}, "resources_0_period": {"yearly"}, "resources_0_amount": {"3600,00"}, "resources_0_whose": {"applicant"},
 		"resources_1_kind": {"child_benefits"}, "resources_1_period": {"monthly"}, "resources_1_amount": {"150,00"}, "resources_1_whose": {"applicant"},
 		"periodicity": {"monthly"}, "start": {today.String()}, "review": {today.AddYears(1).String()}, "piis": {"on"},
 		"payee_kind": {"beneficiary"}, "motivation": {"Ressources insuffisantes ; conditions remplies."}, "action": {"calculate"}}
