@@ -27,6 +27,7 @@ func TestREADMEConfigurationIsCurrent(t *testing.T) {
 	if begin < 0 || end < begin {
 		t.Fatalf("README.md lacks the configuration markers %q … %q", beginMarker, endMarker)
 	}
+	checkGenerated(t, "../configuration.json", ConfigurationJSON())
 	want := ConfigurationTables()
 	got := readme[begin+len(beginMarker) : end]
 	if got == want {
@@ -39,4 +40,20 @@ func TestREADMEConfigurationIsCurrent(t *testing.T) {
 		return
 	}
 	t.Fatalf("README.md's configuration section is out of date; run: go test ./deploy/allinone -run TestREADME -update\n--- want ---\n%s", want)
+}
+
+// checkGenerated keeps a generated file equal to what the code produces (-update rewrites it).
+func checkGenerated(t *testing.T, path string, want []byte) {
+	t.Helper()
+	got, err := os.ReadFile(path)
+	if err == nil && string(got) == string(want) {
+		return
+	}
+	if *update {
+		if err := os.WriteFile(path, want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("%s is out of date; run: go test ./deploy/allinone -run TestREADME -update", path)
 }

@@ -49,9 +49,33 @@ func (r *Reader) String(name, def, desc string) string {
 	return r.raw(Var{Name: name, Default: def, Description: desc})
 }
 
-// Secret declares and reads a variable holding a secret: its value is never printed.
+// FileSuffix names the companion of a secret variable that gives a file to read the value from instead
+// (MONGO_URI_FILE=/run/secrets/mongo_uri): container secrets are mounted as files, never put in the environment.
+const FileSuffix = "_FILE"
+
+// Secret declares and reads a variable holding a secret: its value is never printed. The value may instead come
+// from the file named by NAME_FILE (trailing newlines dropped); setting both is an error.
 func (r *Reader) Secret(name, def, desc string) string {
-	return r.raw(Var{Name: name, Default: def, Description: desc, Secret: true})
+	v := Var{Name: name, Default: def, Description: desc, Secret: true}
+	path, hasFile := r.lookup(name + FileSuffix)
+	path = strings.TrimSpace(path)
+	if !hasFile || path == "" {
+		return r.raw(v)
+	}
+	r.vars = append(r.vars, v)
+	if s, ok := r.lookup(name); ok && strings.TrimSpace(s) != "" {
+		r.errs = append(r.errs, fmt.Errorf("%s and %s%s are both set: keep one", name, name, FileSuffix))
+		return def
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("%s%s: %w", name, FileSuffix, err))
+		return def
+	}
+	if s := strings.TrimRight(string(raw), "\r\n"); s != "" {
+		return s
+	}
+	return def
 }
 
 // Required declares a string variable that must be set.
@@ -125,7 +149,8 @@ func (r *Reader) Vars() []Var {
 	return out
 }
 
-// Markdown renders the declared variables as a Markdown table (name, default, secret, description).
+// Markdown renders the declared variables as a Markdown table (name, default, secret, description); a secret's
+// row names its NAME_FILE companion.
 func Markdown(vars []Var) string {
 	var b strings.Builder
 	b.WriteString("| variable | default | secret | description |\n|---|---|---|---|\n")
@@ -136,7 +161,7 @@ func Markdown(vars []Var) string {
 		}
 		secret := ""
 		if v.Secret {
-			secret = "yes"
+			secret = "yes (or `" + v.Name + FileSuffix + "`)"
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", v.Name, def, secret, v.Description)
 	}

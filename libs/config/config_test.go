@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -52,7 +54,31 @@ func TestMarkdownHidesNothingButMarksSecrets(t *testing.T) {
 	r.Secret("JWT_KEY", "", "signing key")
 	r.String("ADDR", ":8080", "listen address")
 	md := Markdown(r.Vars())
-	if !strings.Contains(md, "| `ADDR` | `:8080` |  | listen address |") || !strings.Contains(md, "| `JWT_KEY` | — | yes |") {
+	if !strings.Contains(md, "| `ADDR` | `:8080` |  | listen address |") || !strings.Contains(md, "| `JWT_KEY` | — | yes (or `JWT_KEY_FILE`) |") {
 		t.Fatalf("unexpected table:\n%s", md)
+	}
+}
+
+func TestSecretFromFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "uri")
+	if err := os.WriteFile(path, []byte("mongodb://u:p@db/?replicaSet=rs0\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := FromMap(map[string]string{"MONGO_URI_FILE": path, "KEY_FILE": filepath.Join(t.TempDir(), "missing"),
+		"BOTH": "x", "BOTH_FILE": path})
+	if got := r.Secret("MONGO_URI", "mongodb://localhost", ""); got != "mongodb://u:p@db/?replicaSet=rs0" {
+		t.Errorf("MONGO_URI = %q", got)
+	}
+	if got := r.Secret("PLAIN", "dflt", ""); got != "dflt" {
+		t.Errorf("PLAIN = %q", got)
+	}
+	r.Secret("KEY", "", "")
+	r.Secret("BOTH", "", "")
+	err := r.Err()
+	if err == nil || !strings.Contains(err.Error(), "KEY_FILE") || !strings.Contains(err.Error(), "BOTH and BOTH_FILE") {
+		t.Fatalf("err = %v", err)
+	}
+	if n := len(r.Vars()); n != 4 {
+		t.Errorf("declared %d variables", n)
 	}
 }
