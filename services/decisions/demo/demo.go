@@ -654,6 +654,24 @@ func (s *seeder) pastSession(P civil.Date, items []*req) {
 			LodgedOn: P.AddDays(6).String(), CourtReference: fmt.Sprintf("RG %02d/%04d/A", P.Year()%100, 1234)})
 		return err
 	})
+	// The appealed RIS is revised (a part-time job declared) and the revision, a decision of its own, is notified
+	// against a signed receipt: its letter and its own appeal window.
+	s.add(s.at(P.AddDays(7), 10, 0), "revision", func(ctx context.Context) error {
+		did := decision.SessionDecisionID(id, items[2].proposal)
+		rec, err := s.app.Decisions.Repo.Load(ctx, s.staff.Tenant, did)
+		if err != nil {
+			return err
+		}
+		rec, err = s.app.Decisions.Revise(ctx, items[2].worker, did, rec.Version, decision.RevisionInput{From: P.AddDays(7).String(),
+			MonthlyCents: rec.State.CurrentMonthly() - 15000, Reason: "Reprise d'un travail à temps partiel : revenus déclarés le " + legalclock.FormatDate(P.AddDays(5), "fr") + "."})
+		if err != nil {
+			return err
+		}
+		changes := rec.State.Changes()
+		_, err = s.app.Decisions.NotifyChange(ctx, items[2].worker, did, changes[len(changes)-1].ID, rec.Version,
+			decision.NotificationInput{Method: decision.ReceiptSigned, Reference: "AR-R1", Date: P.AddDays(7).String()})
+		return err
+	})
 }
 
 // nextSession plans the session of day N today, convenes it and puts on its agenda the validated proposal of r

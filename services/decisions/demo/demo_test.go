@@ -145,17 +145,18 @@ func TestSeedMakesEveryStageOnce(t *testing.T) {
 	if err := cur.All(ctx, &decs); err != nil {
 		t.Fatal(err)
 	}
-	notified, appealed, awaiting := 0, 0, 0
+	notified, appealed, awaiting, changesNotified := 0, 0, 0, 0
 	for _, d := range decs {
 		if d.Notification != nil {
 			notified++
 		}
+		changesNotified += len(d.ChangeNotices)
 		appealed += len(d.Appeals)
 		if d.Ratification == string(committee.AwaitingRatification) {
 			awaiting++
 		}
 	}
-	if len(decs) != 4 || notified != 2 || appealed != 1 || awaiting != 1 {
+	if len(decs) != 4 || notified != 2 || appealed != 1 || awaiting != 1 || changesNotified != 1 {
 		t.Errorf("decisions %d, notified %d, appealed %d, awaiting ratification %d", len(decs), notified, appealed, awaiting)
 	}
 	if n, _ := db.Collection(urgent.CollUrgent).CountDocuments(ctx, bson.D{{Key: "ratification", Value: committee.AwaitingRatification}}); n != 1 {
@@ -207,6 +208,12 @@ func TestSeedMakesEveryStageOnce(t *testing.T) {
 	for _, d := range ids {
 		if _, err := app.Decisions.Letter(ctx, head, d.ID, "case_follow_up"); err != nil {
 			t.Errorf("letter of decision %s: %v", d.ID, err)
+		}
+		rec, _ := app.Decisions.Repo.Load(ctx, demo.Tenant, d.ID)
+		for _, c := range rec.State.Changes() {
+			if _, err := app.Decisions.ChangeLetter(ctx, head, d.ID, c.ID, "case_follow_up"); err != nil {
+				t.Errorf("letter of the %s of decision %s: %v", c.Change, d.ID, err)
+			}
 		}
 	}
 
