@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // The deadline board of the decisions service (GET /v1/board): every open legal clock by due date.
@@ -28,6 +29,8 @@ type BoardItem struct {
 	ReceivedOn string    `json:"received_on"`
 	Deadline   Deadline  `json:"deadline"`
 	Due        DueStatus `json:"due"`
+	// Change names a decision's change the clock is about ("revision:<id>"…), when it is one.
+	Change string `json:"change"`
 }
 
 // Link is the page of the resource the clock belongs to ("" when there is none to open).
@@ -39,6 +42,10 @@ func (it BoardItem) Link() string {
 	case "request":
 		return "/persons/" + url.PathEscape(it.PersonID) + "/requests/" + url.PathEscape(it.RefID)
 	case "decision":
+		if _, id, ok := strings.Cut(it.Change, ":"); ok && changeIDRe.MatchString(id) {
+			// the change on the decision page, with its letter and notification form
+			return decisionPagePath(it.PersonID, it.RefID) + "#change-" + id
+		}
 		return decisionPagePath(it.PersonID, it.RefID)
 	case "urgent_decision":
 		return "/urgent-decisions"

@@ -42,3 +42,14 @@ func TestEuroCents(t *testing.T) {
 		}
 	}
 }
+
+func TestBoardItemLinksTheChange(t *testing.T) {
+	it := BoardItem{RefType: "decision", RefID: "d1", PersonID: "p1", Change: "revision:3f0a1e20-bee5-5b93-8a27-021e711e208f"}
+	if got := it.Link(); got != "/persons/p1/decisions/d1#change-3f0a1e20-bee5-5b93-8a27-021e711e208f" {
+		t.Errorf("link %q", got)
+	}
+	it.Change = "revision:<script>"
+	if got := it.Link(); got != "/persons/p1/decisions/d1" {
+		t.Errorf("link %q", got)
+	}
+}
