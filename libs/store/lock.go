@@ -28,3 +28,27 @@ func LockDocument(coll *mongo.Collection, id any) (unlock func()) {
 	m.Lock()
 	return m.Unlock
 }
+
+// LockDocuments locks the documents ids of coll for this process (a batch written at once: each stripe once, in
+// stripe order, so two batches cannot deadlock) and returns the unlock function. A holder of a single
+// LockDocument never waits for a batch while holding another lock, so the two kinds do not deadlock either.
+func LockDocuments(coll *mongo.Collection, ids []string) (unlock func()) {
+	var taken [len(documentLocks)]bool
+	for _, id := range ids {
+		h := fnv.New32a()
+		_, _ = fmt.Fprintf(h, "%s\x00%s\x00%v", coll.Database().Name(), coll.Name(), id)
+		taken[h.Sum32()%uint32(len(documentLocks))] = true
+	}
+	for i := range taken {
+		if taken[i] {
+			documentLocks[i].Lock()
+		}
+	}
+	return func() {
+		for i := range taken {
+			if taken[i] {
+				documentLocks[i].Unlock()
+			}
+		}
+	}
+}

@@ -156,34 +156,16 @@ func (s *Service) Write(ctx context.Context, tenant string, rec Record, w io.Wri
 		held[x.InstalmentID] = true
 	}
 	// The payments as the run claimed them (their attempt of this run), in id order.
-	err = s.Schedules.Each(ctx, tenant, schedule.Query{AttemptRun: rec.ID}, bson.D{{Key: "_id", Value: 1}},
-		func(v store.Versioned[schedule.Instalment]) error {
-			if held[v.ID] {
-				return nil
-			}
-			var at *schedule.Attempt
-			for i := range v.State.Attempts {
-				if v.State.Attempts[i].RunID == rec.ID {
-					at = &v.State.Attempts[i]
-				}
-			}
-			if at == nil || at.Creditor == nil {
-				return fmt.Errorf("run: payment %s has no attempt in run %s", v.ID, rec.ID)
-			}
-			cr := at.Creditor
-			to, err := iban.Parse(cr.IBAN)
-			if err != nil {
-				return err
-			}
-			tx := sepa.Transaction{EndToEndID: at.EndToEndID, AmountCents: at.AmountCents, CreditorName: cr.Name,
-				CreditorIBAN: to, Unstructured: at.Reference}
-			if cr.Communication != "" {
-				if o, err := ogm.Parse(cr.Communication); err == nil {
-					tx.StructuredOGM = o
-				}
-			}
-			return xw.Add(tx)
-		})
+	err = s.Schedules.EachAttempt(ctx, tenant, rec.ID, func(id string, at schedule.Attempt) error {
+		if held[id] {
+			return nil
+		}
+		tx, err := transaction(id, rec.ID, at)
+		if err != nil {
+			return err
+		}
+		return xw.Add(tx)
+	})
 	if err != nil {
 		return "", 0, err
 	}
@@ -243,4 +225,25 @@ func (s *Service) settle(ctx context.Context, tenant, id string) error {
 	}
 	_, err = s.Runs.Update(ctx, tenant, id, func(x *Run) ([]events.Event, error) { x.Settled = true; return nil, nil })
 	return err
+}
+
+// transaction is what the file says of a payment: its attempt in the run (amount, creditor and remittance as
+// the run froze them).
+func transaction(id, run string, at schedule.Attempt) (sepa.Transaction, error) {
+	cr := at.Creditor
+	if cr == nil {
+		return sepa.Transaction{}, fmt.Errorf("run: payment %s has no creditor in run %s", id, run)
+	}
+	to, err := iban.Parse(cr.IBAN)
+	if err != nil {
+		return sepa.Transaction{}, err
+	}
+	tx := sepa.Transaction{EndToEndID: at.EndToEndID, AmountCents: at.AmountCents, CreditorName: cr.Name,
+		CreditorIBAN: to, Unstructured: at.Reference}
+	if cr.Communication != "" {
+		if o, err := ogm.Parse(cr.Communication); err == nil {
+			tx.StructuredOGM = o
+		}
+	}
+	return tx, nil
 }

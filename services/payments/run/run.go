@@ -288,6 +288,9 @@ func (t totals) list() []Total {
 	return out
 }
 
+// claimBatch is how many payments a run claims in one bulk write.
+const claimBatch = 500
+
 // Build creates a run for the execution date from the due instalments matching the filters, claims them (each
 // gets a new EndToEndId) and records the totals. Due instalments whose payee has no known account are left out
 // and counted.
@@ -334,31 +337,41 @@ func (s *Service) Build(ctx context.Context, a kit.Actor, in Input) (Record, err
 		return Record{}, err
 	}
 	at := now.UTC().Truncate(time.Millisecond)
-	for _, c := range cands {
-		cr, err := s.creditor(ctx, a.Tenant, c.in)
+	// Claim in batches (one bulk write each). EndToEndIds are numbered in the order of the candidates; one lost
+	// to another run meanwhile leaves its number unused (never reused).
+	seqE2E := 0
+	for start := 0; start < len(cands); start += claimBatch {
+		batch := cands[start:min(start+claimBatch, len(cands))]
+		ops := make([]schedule.ClaimOp, 0, len(batch))
+		kept := make([]cand, 0, len(batch))
+		for _, c := range batch {
+			cr, err := s.creditor(ctx, a.Tenant, c.in)
+			if err != nil {
+				return Record{}, err
+			}
+			if cr == nil {
+				skipped++
+				continue
+			}
+			seqE2E++
+			e2e := endToEnd(number, seqE2E)
+			ops = append(ops, schedule.ClaimOp{ID: c.id, EndToEndID: e2e, Creditor: cr, Attempt: schedule.Attempt{RunID: id,
+				EndToEndID: e2e, At: at, AmountCents: c.in.AmountCents, Creditor: cr, Reference: c.in.Reference}})
+			kept = append(kept, c)
+		}
+		got, err := s.Schedules.Claim(ctx, a.Tenant, id, ops)
 		if err != nil {
 			return Record{}, err
 		}
-		if cr == nil {
-			skipped++
-			continue
+		for i, c := range kept {
+			if !got[i] {
+				continue // taken by another run or cancelled meanwhile
+			}
+			n++
+			sum += c.in.AmountCents
+			byKind.add(c.in.Kind, c.in.AmountCents)
+			byArticle.add(c.in.BudgetArticle, c.in.AmountCents)
 		}
-		e2e := endToEnd(number, n+1)
-		err = s.Schedules.Transition(ctx, a.Tenant, c.id, schedule.StatusScheduled, "", bson.D{
-			{Key: "status", Value: schedule.StatusInRun}, {Key: "run_id", Value: id}, {Key: "end_to_end_id", Value: e2e},
-			{Key: "creditor", Value: cr}, {Key: "hold_reason", Value: ""}},
-			bson.E{Key: "attempts", Value: schedule.Attempt{RunID: id, EndToEndID: e2e, At: at, AmountCents: c.in.AmountCents,
-				Creditor: cr, Reference: c.in.Reference}})
-		if errors.Is(err, schedule.ErrMoved) {
-			continue // taken by another run or cancelled meanwhile
-		}
-		if err != nil {
-			return Record{}, err
-		}
-		n++
-		sum += c.in.AmountCents
-		byKind.add(c.in.Kind, c.in.AmountCents)
-		byArticle.add(c.in.BudgetArticle, c.in.AmountCents)
 	}
 	if n == 0 {
 		// Nothing claimed: the empty run is dropped (its number stays unused).
