@@ -11,6 +11,7 @@ require (
 	github.com/entraide/entraide/services/payments v0.0.0-00010101000000-000000000000
 	github.com/entraide/entraide/services/web v0.0.0-00010101000000-000000000000
 	go.mongodb.org/mongo-driver/v2 v2.10.0
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (
