@@ -25,16 +25,10 @@ import (
 
 // holdReason says why a payment cannot go in the file (empty: it can).
 func (s *Service) holdReason(ctx context.Context, tenant string, in schedule.Instalment) (string, error) {
+	if reason := creditorHold(in.Creditor); reason != "" {
+		return reason, nil
+	}
 	cr := in.Creditor
-	if cr == nil || cr.IBAN == "" {
-		return holdNoAccount, nil
-	}
-	if _, err := iban.Parse(cr.IBAN); err != nil {
-		return holdIBANInvalid, nil
-	}
-	if sepa.Text(cr.Name, sepa.MaxNameLength) == "" {
-		return holdNameInvalid, nil
-	}
 	if in.Payee.Kind != "third_party" {
 		p, err := s.Proj.Payee(ctx, tenant, in.PersonID)
 		if errors.Is(err, projection.ErrNotFound) {
@@ -48,6 +42,21 @@ func (s *Service) holdReason(ctx context.Context, tenant string, in schedule.Ins
 		}
 	}
 	return "", nil
+}
+
+// creditorHold says why a creditor as frozen in a run cannot be paid (empty: it can): no account, an IBAN that
+// does not check, a name with no SEPA character.
+func creditorHold(cr *schedule.Creditor) string {
+	if cr == nil || cr.IBAN == "" {
+		return holdNoAccount
+	}
+	if _, err := iban.Parse(cr.IBAN); err != nil {
+		return holdIBANInvalid
+	}
+	if sepa.Text(cr.Name, sepa.MaxNameLength) == "" {
+		return holdNameInvalid
+	}
+	return ""
 }
 
 // Prepare fixes the export plan of an approved run (once: a run that has one keeps it) and returns the run.
@@ -125,6 +134,14 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // Write streams the file of a run whose plan is fixed to w and returns its SHA-256 and size. The same run gives
 // the same bytes every time: the plan and the payments (frozen since the approval) are all it reads.
 func (s *Service) Write(ctx context.Context, tenant string, rec Record, w io.Writer) (string, int64, error) {
+	// The payments as the run claimed them (their attempt of this run), in id order.
+	return writeFile(w, rec, func(fn func(id string, at schedule.Attempt) error) error {
+		return s.Schedules.EachAttempt(ctx, tenant, rec.ID, fn)
+	})
+}
+
+// writeFile streams the file of rec (its plan fixed) to w from the payments each gives, in the file's order.
+func writeFile(w io.Writer, rec Record, each func(fn func(id string, at schedule.Attempt) error) error) (string, int64, error) {
 	plan := rec.State.Export
 	if plan == nil {
 		return "", 0, fmt.Errorf("run: %s has no export plan", rec.ID)
@@ -155,8 +172,7 @@ func (s *Service) Write(ctx context.Context, tenant string, rec Record, w io.Wri
 	for _, x := range plan.Held {
 		held[x.InstalmentID] = true
 	}
-	// The payments as the run claimed them (their attempt of this run), in id order.
-	err = s.Schedules.EachAttempt(ctx, tenant, rec.ID, func(id string, at schedule.Attempt) error {
+	err = each(func(id string, at schedule.Attempt) error {
 		if held[id] {
 			return nil
 		}
