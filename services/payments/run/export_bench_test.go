@@ -36,7 +36,7 @@ var benchCreditors = func() []schedule.Creditor {
 const benchRef = "RIS 2026-12 DEC 1A2B3C4D"
 
 func benchAttempt(i int) (string, schedule.Attempt) {
-	e2e := "E2E-P2026-000001-" + strconv.Itoa(1000000+i)[1:]
+	e2e := "E2E-P2026-000001-" + strconv.Itoa(1000000 + i)[1:]
 	return e2e, schedule.Attempt{RunID: "run", EndToEndID: e2e, AmountCents: int64(50000 + i%150000),
 		Creditor: &benchCreditors[i%len(benchCreditors)], Reference: benchRef}
 }
