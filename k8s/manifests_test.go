@@ -80,9 +80,7 @@ func render(t *testing.T, overlay string) *rendered {
 			s := &corev1.Service{}
 			out.services, obj = append(out.services, s), s
 		case "v1 ConfigMap":
-			c := &corev1.ConfigMap{}
-			defer func() { out.configMaps[c.Name] = c }()
-			obj = c
+			obj = &corev1.ConfigMap{}
 		case "v1 Secret":
 			s := &corev1.Secret{}
 			out.secrets, obj = append(out.secrets, s), s
@@ -109,6 +107,9 @@ func render(t *testing.T, overlay string) *rendered {
 		}
 		if err := yaml.UnmarshalStrict(raw, obj); err != nil {
 			t.Fatalf("%s: %s/%s does not decode strictly into %T: %v", overlay, kind, res.GetName(), obj, err)
+		}
+		if c, ok := obj.(*corev1.ConfigMap); ok {
+			out.configMaps[c.Name] = c
 		}
 		out.objectsCount++
 	}
@@ -426,8 +427,13 @@ func TestNetworkPoliciesDenyByDefaultAndSelectEveryPod(t *testing.T) {
 		}
 		for _, w := range r.workloads() {
 			own := slices.ContainsFunc(r.policies, func(p *networkingv1.NetworkPolicy) bool {
-				return selects(&p.Spec.PodSelector, w.labels) &&
-					slices.Contains(p.Spec.PolicyTypes, networkingv1.PolicyTypeIngress)
+				// Its own: the policy names the workload (not a policy shared by every service, like the
+				// metrics scrape), and governs both directions.
+				name := w.labels["app.kubernetes.io/name"]
+				return name != "" && p.Spec.PodSelector.MatchLabels["app.kubernetes.io/name"] == name &&
+					selects(&p.Spec.PodSelector, w.labels) &&
+					slices.Contains(p.Spec.PolicyTypes, networkingv1.PolicyTypeIngress) &&
+					slices.Contains(p.Spec.PolicyTypes, networkingv1.PolicyTypeEgress)
 			})
 			if !own {
 				t.Errorf("%s: %s %s: no NetworkPolicy of its own selects its pods", o, w.kind, w.name)
