@@ -450,16 +450,48 @@ func TestNetworkPoliciesDenyByDefaultAndSelectEveryPod(t *testing.T) {
 				}
 			}
 		}
+		closed := map[string]bool{}
 		for _, i := range r.ingresses {
 			if len(i.Spec.TLS) == 0 {
 				t.Errorf("%s: Ingress %s has no TLS", o, i.Name)
 			}
 			for _, rule := range i.Spec.Rules {
+				if !slices.ContainsFunc(i.Spec.TLS, func(tls networkingv1.IngressTLS) bool { return slices.Contains(tls.Hosts, rule.Host) }) {
+					t.Errorf("%s: Ingress %s serves %q without its TLS certificate", o, i.Name, rule.Host)
+				}
 				for _, path := range rule.HTTP.Paths {
-					if path.Backend.Service == nil || path.Backend.Service.Name != "web" {
+					switch {
+					case path.Backend.Service == nil:
+						t.Errorf("%s: Ingress %s path %s has no Service backend", o, i.Name, path.Path)
+					case path.Backend.Service.Name == "web-closed":
+						if path.PathType == nil || *path.PathType != networkingv1.PathTypeExact {
+							t.Errorf("%s: Ingress %s closes %s without an Exact path", o, i.Name, path.Path)
+						}
+						closed[path.Path] = true
+					case path.Backend.Service.Name != "web":
 						t.Errorf("%s: Ingress %s leads elsewhere than the web front end", o, i.Name)
 					}
 				}
+			}
+		}
+		hosts := map[string]bool{}
+		for _, i := range r.ingresses {
+			for _, rule := range i.Spec.Rules {
+				hosts[rule.Host] = true
+			}
+		}
+		if len(hosts) != 1 {
+			t.Errorf("%s: the Ingresses serve %d hosts, want one (the closed paths must cover the site's host)", o, len(hosts))
+		}
+		// The operational endpoints are not for the Internet (Prometheus and the kubelet reach the pods).
+		for _, p := range []string{"/metrics", "/readyz"} {
+			if !closed[p] {
+				t.Errorf("%s: %s of the web front end is reachable through the Ingress", o, p)
+			}
+		}
+		for _, s := range r.services {
+			if s.Name == "web-closed" && (len(s.Spec.Selector) > 0 || s.Spec.Type != corev1.ServiceTypeClusterIP) {
+				t.Errorf("%s: Service web-closed must select nothing", o)
 			}
 		}
 	}
