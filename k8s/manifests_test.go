@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -50,6 +51,24 @@ type rendered struct {
 // render builds the overlay with the kustomize library (as `kubectl apply -k` does) and decodes every object with
 // unknown fields refused: a misspelt or misplaced field fails here instead of being dropped by the API server.
 func render(t *testing.T, overlay string) *rendered {
+	t.Helper()
+	renderMu.Lock()
+	defer renderMu.Unlock()
+	if r, ok := renderCache[overlay]; ok {
+		return r
+	}
+	r := renderOnce(t, overlay)
+	renderCache[overlay] = r
+	return r
+}
+
+// The tests only read what render returns: each overlay is built once per test binary.
+var (
+	renderMu    sync.Mutex
+	renderCache = map[string]*rendered{}
+)
+
+func renderOnce(t *testing.T, overlay string) *rendered {
 	t.Helper()
 	dir, err := filepath.Abs(filepath.Join("overlays", overlay))
 	if err != nil {
@@ -116,6 +135,39 @@ func render(t *testing.T, overlay string) *rendered {
 	return out
 }
 
+// namespaced lists the metadata of every namespaced object.
+func (r *rendered) namespaced() []metav1.ObjectMeta {
+	var ms []metav1.ObjectMeta
+	for _, d := range r.deployments {
+		ms = append(ms, d.ObjectMeta)
+	}
+	for _, j := range r.jobs {
+		ms = append(ms, j.ObjectMeta)
+	}
+	for _, s := range r.services {
+		ms = append(ms, s.ObjectMeta)
+	}
+	for _, c := range r.configMaps {
+		ms = append(ms, c.ObjectMeta)
+	}
+	for _, a := range r.accounts {
+		ms = append(ms, a.ObjectMeta)
+	}
+	for _, p := range r.pdbs {
+		ms = append(ms, p.ObjectMeta)
+	}
+	for _, h := range r.hpas {
+		ms = append(ms, h.ObjectMeta)
+	}
+	for _, p := range r.policies {
+		ms = append(ms, p.ObjectMeta)
+	}
+	for _, i := range r.ingresses {
+		ms = append(ms, i.ObjectMeta)
+	}
+	return ms
+}
+
 // workload is a pod template with the object that carries it.
 type workload struct {
 	kind, name string
@@ -150,6 +202,25 @@ func TestOverlaysRenderAndDecodeStrictly(t *testing.T) {
 		for _, n := range r.namespaces {
 			if n.Labels["pod-security.kubernetes.io/enforce"] != "restricted" {
 				t.Errorf("%s: namespace %s does not enforce the restricted Pod Security Standard", o, n.Name)
+			}
+			// Every namespaced object lands in the overlay's namespace.
+			for _, m := range r.namespaced() {
+				if m.Namespace != n.Name {
+					t.Errorf("%s: %s is in namespace %q, not %q", o, m.Name, m.Namespace, n.Name)
+				}
+			}
+		}
+		// A pod's service account is one the overlay creates.
+		for _, w := range r.workloads() {
+			if sa := w.spec.ServiceAccountName; sa != "" && !slices.ContainsFunc(r.accounts, func(a *corev1.ServiceAccount) bool { return a.Name == sa }) {
+				t.Errorf("%s: %s %s runs as ServiceAccount %s, which is not rendered", o, w.kind, w.name, sa)
+			}
+		}
+		// Kafka keeps the events until every consumer has them: production replicates each partition 3 times.
+		want := map[string]int{"staging": 1, "production": 3}[o]
+		for name, cm := range r.configMaps {
+			if v, ok := cm.Data["KAFKA_REPLICATION_FACTOR"]; ok && v != fmt.Sprint(want) {
+				t.Errorf("%s: ConfigMap %s sets KAFKA_REPLICATION_FACTOR=%s, want %d", o, name, v, want)
 			}
 		}
 		t.Logf("%s: %d objects", o, r.objectsCount)
