@@ -949,3 +949,69 @@ func TestDocumentedTablesParse(t *testing.T) {
 		t.Fatal("configuration misread: the Go runtime's variables apply to every service")
 	}
 }
+
+// TestStrimziTopicsMatchTheCode: the example KafkaTopics of operators/strimzi.yaml are the topics libs/events
+// declares, each with its .dlq twin, the partitions of the code, 3 replicas and 2 in sync.
+func TestStrimziTopicsMatchTheCode(t *testing.T) {
+	raw, err := os.ReadFile("operators/strimzi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("../libs/events/topics.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{}
+	for _, m := range regexp.MustCompile(`Topic[A-Za-z]+\s*=\s*"(cpas\.[a-z]+\.v[0-9]+)"`).FindAllSubmatch(src, -1) {
+		want[string(m[1])] = true
+		want[string(m[1])+".dlq"] = true
+	}
+	if len(want) == 0 {
+		t.Fatal("no topic constant found in libs/events/topics.go")
+	}
+	partitions := minPartitions(t)
+	type kafkaTopic struct {
+		APIVersion string            `json:"apiVersion"`
+		Kind       string            `json:"kind"`
+		Metadata   metav1.ObjectMeta `json:"metadata"`
+		Spec       struct {
+			TopicName  string            `json:"topicName"`
+			Partitions int               `json:"partitions"`
+			Replicas   int               `json:"replicas"`
+			Config     map[string]string `json:"config"`
+		} `json:"spec"`
+	}
+	got := map[string]bool{}
+	for _, doc := range strings.Split(string(raw), "\n---\n") {
+		var head struct {
+			Kind string `json:"kind"`
+		}
+		if err := yaml.Unmarshal([]byte(doc), &head); err != nil {
+			t.Fatalf("operators/strimzi.yaml: %v", err)
+		}
+		if head.Kind != "KafkaTopic" {
+			continue
+		}
+		var kt kafkaTopic
+		if err := yaml.Unmarshal([]byte(doc), &kt); err != nil {
+			t.Fatalf("operators/strimzi.yaml: %v", err)
+		}
+		name := kt.Spec.TopicName
+		got[name] = true
+		if !want[name] {
+			t.Errorf("KafkaTopic %s: no such topic in libs/events", name)
+		}
+		if kt.Spec.Partitions != partitions || kt.Spec.Replicas != 3 || kt.Spec.Config["min.insync.replicas"] != "2" {
+			t.Errorf("KafkaTopic %s: %d partitions, %d replicas, min.insync.replicas %q; want %d, 3, 2",
+				name, kt.Spec.Partitions, kt.Spec.Replicas, kt.Spec.Config["min.insync.replicas"], partitions)
+		}
+		if kt.Metadata.Labels["strimzi.io/cluster"] != "entraide" {
+			t.Errorf("KafkaTopic %s: not labelled for the cluster entraide", name)
+		}
+	}
+	for name := range want {
+		if !got[name] {
+			t.Errorf("operators/strimzi.yaml has no KafkaTopic for %s", name)
+		}
+	}
+}
