@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/entraide/entraide/libs/civil"
@@ -59,13 +60,39 @@ func itemID(tenant, lineID string) string {
 	return schedule.DeterministicID(tenant, "reconciliation", lineID)
 }
 
-func (s *Service) enqueue(ctx context.Context, p *pass, account string, l *statement.Line, lineID, reason string) error {
+// enqueue adds the line to the pass's queue items, written in bulk with the chunk (flushQueue).
+func (s *Service) enqueue(p *pass, l *statement.Line, lineID, reason string) {
 	line := *l
 	line.Outcome = OutcomeUnmatched
-	err := s.Queue.Insert(ctx, p.tenant, itemID(p.tenant, lineID), Item{StatementID: p.statementID, LineID: lineID, Account: account,
-		Line: line, Reason: reason, Status: ItemOpen, CreatedAt: s.now().UTC().Truncate(time.Millisecond)})
-	if errors.Is(err, store.ErrDuplicate) {
-		return nil // a retried reconciliation
+	it := Item{StatementID: p.statementID, LineID: lineID, Account: p.account, Line: line, Reason: reason, Status: ItemOpen,
+		CreatedAt: s.now().UTC().Truncate(time.Millisecond)}
+	raw, err := bson.Marshal(it)
+	if err != nil {
+		return
+	}
+	doc := bson.D{{Key: "_id", Value: itemID(p.tenant, lineID)}, {Key: "tenant", Value: p.tenant}, {Key: "version", Value: int64(1)}}
+	elems, _ := bson.Raw(raw).Elements()
+	for _, el := range elems {
+		doc = append(doc, bson.E{Key: el.Key(), Value: el.Value()})
+	}
+	p.queue = append(p.queue, append(doc, bson.E{Key: store.OutboxField, Value: bson.A{}}))
+}
+
+// flushQueue writes the pass's queue items (an item already there from an interrupted pass stays as it is).
+func (s *Service) flushQueue(ctx context.Context, p *pass) error {
+	if len(p.queue) == 0 {
+		return nil
+	}
+	_, err := s.Queue.Collection().InsertMany(ctx, p.queue, options.InsertMany().SetOrdered(false))
+	p.queue = p.queue[:0]
+	var bwe mongo.BulkWriteException
+	if errors.As(err, &bwe) {
+		for _, we := range bwe.WriteErrors {
+			if !mongo.IsDuplicateKeyError(we) {
+				return err
+			}
+		}
+		return nil
 	}
 	return err
 }
@@ -208,8 +235,7 @@ func (s *Service) ManualMatch(ctx context.Context, a kit.Actor, id string, expec
 	if err := fs.Err(); err != nil {
 		return rec, err
 	}
-	p := &pass{tenant: a.Tenant, statementID: it.StatementID, byNumber: map[string]*runInfo{}, byPmt: map[string]*runInfo{},
-		correlation: correlation(ctx, id)}
+	p := newPass(ctx, a.Tenant, it.StatementID)
 	outcome := OutcomeExplained
 	if in.Kind == MatchPayment {
 		outcome = OutcomeMatched

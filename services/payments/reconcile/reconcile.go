@@ -162,6 +162,19 @@ type payRef struct {
 	id, e2e, iban                 string
 	decision, person, file, runID string
 	amount                        int64
+	st                            *instState
+}
+
+// instState is where an instalment stands during the pass (read with its run's payments, then kept up to date).
+type instState struct {
+	status, e2e, bookedLine string
+}
+
+// pendingBook is a booking decided during the pass, written in bulk at the end of the chunk.
+type pendingBook struct {
+	ref    *payRef
+	line   *statement.Line
+	lineID string
 }
 
 // runInfo is a run the statement refers to, with its payments by EndToEndId (loaded once per reconciliation).
@@ -180,6 +193,11 @@ type pass struct {
 	evs                 []events.Event
 	counts              statement.Counts
 	correlation         string
+	inst                map[string]*instState
+	books               []pendingBook
+	queue               []any
+	account             string
+	outcomes            map[int]string
 }
 
 var e2ePattern = regexp.MustCompile(`^E2E-(P[0-9]{4}-[0-9]{6})-[0-9]{6}$`)
@@ -215,14 +233,22 @@ func (s *Service) payment(ctx context.Context, p *pass, e2e string) (*payRef, er
 	}
 	if !ri.loaded {
 		ri.byE2E = map[string]*payRef{}
-		err := s.Schedules.Each(ctx, p.tenant, schedule.Query{AttemptRun: ri.id}, bson.D{{Key: "_id", Value: 1}},
-			func(v store.Versioned[schedule.Instalment]) error {
+		err := s.Schedules.EachSettled(ctx, p.tenant, schedule.Query{AttemptRun: ri.id},
+			func(v store.Versioned[schedule.Instalment], settled schedule.Settlement) error {
+				st := p.inst[v.ID]
+				if st == nil {
+					st = &instState{status: v.State.Status, e2e: v.State.EndToEndID}
+					if settled.Booking != nil {
+						st.bookedLine = settled.Booking.LineID
+					}
+					p.inst[v.ID] = st
+				}
 				for _, at := range v.State.Attempts {
 					if at.RunID != ri.id {
 						continue
 					}
 					ref := &payRef{id: v.ID, e2e: at.EndToEndID, amount: at.AmountCents, decision: v.State.DecisionID,
-						person: v.State.PersonID, file: v.State.FileID, runID: ri.id}
+						person: v.State.PersonID, file: v.State.FileID, runID: ri.id, st: st}
 					if at.AmountCents == 0 {
 						ref.amount = v.State.AmountCents
 					}
@@ -271,27 +297,33 @@ func (s *Service) Reconcile(ctx context.Context, tenant, statementID string) (st
 	if st.Status != statement.StatusImported {
 		return statement.Counts{}, fmt.Errorf("reconcile: statement %s is %s", statementID, st.Status)
 	}
-	p := &pass{tenant: tenant, statementID: statementID, byNumber: map[string]*runInfo{}, byPmt: map[string]*runInfo{},
-		correlation: correlation(ctx, statementID)}
+	p := newPass(ctx, tenant, statementID)
+	p.account = st.Account
 	p.counts.Lines = st.Lines
 	for n := 0; n < st.Chunks; n++ {
 		c, err := s.Lines.Chunk(ctx, tenant, statementID, n)
 		if err != nil {
 			return statement.Counts{}, err
 		}
-		outcomes := map[int]string{}
+		p.outcomes = map[int]string{}
 		for i := range c.Lines {
 			l := &c.Lines[i]
-			o, err := s.line(ctx, p, st.Account, l)
+			o, err := s.line(ctx, p, l)
 			if err != nil {
 				return statement.Counts{}, err
 			}
-			outcomes[l.Index] = o
+			p.outcomes[l.Index] = o
+		}
+		if err := s.flushBooks(ctx, p); err != nil {
+			return statement.Counts{}, err
+		}
+		if err := s.flushQueue(ctx, p); err != nil {
+			return statement.Counts{}, err
 		}
 		if err := s.flush(ctx, p, fmt.Sprintf("%s/%d", statementID, n)); err != nil {
 			return statement.Counts{}, err
 		}
-		if err := s.Lines.SetOutcomes(ctx, tenant, statementID, n, outcomes); err != nil {
+		if err := s.Lines.SetOutcomes(ctx, tenant, statementID, n, p.outcomes); err != nil {
 			return statement.Counts{}, err
 		}
 	}
@@ -301,6 +333,46 @@ func (s *Service) Reconcile(ctx context.Context, tenant, statementID string) (st
 		return nil, nil
 	})
 	return p.counts, err
+}
+
+func newPass(ctx context.Context, tenant, statementID string) *pass {
+	return &pass{tenant: tenant, statementID: statementID, byNumber: map[string]*runInfo{}, byPmt: map[string]*runInfo{},
+		correlation: correlation(ctx, statementID), inst: map[string]*instState{}, outcomes: map[int]string{}}
+}
+
+// flushBooks writes the bookings decided so far in one bulk write, then their events; a payment someone else
+// changed meanwhile leaves its line unmatched (queued).
+func (s *Service) flushBooks(ctx context.Context, p *pass) error {
+	if len(p.books) == 0 {
+		return nil
+	}
+	ops := make([]schedule.BookOp, len(p.books))
+	for i, b := range p.books {
+		ops[i] = schedule.BookOp{ID: b.ref.id, EndToEndID: b.ref.e2e, Booking: s.booking(p, b.line, b.lineID, false)}
+	}
+	done, err := s.Schedules.BookMany(ctx, p.tenant, ops)
+	if err != nil {
+		return err
+	}
+	for i, b := range p.books {
+		if !done[i] {
+			b.ref.st.status, b.ref.st.bookedLine = "", ""
+			p.counts.Booked--
+			p.counts.BookedLines--
+			p.outcomes[b.line.Index] = OutcomeUnmatched
+			s.enqueue(p, b.line, b.lineID, ReasonAlreadySettled)
+			p.counts.Unmatched++
+			continue
+		}
+		ref := b.ref
+		if err := p.event(TypePaymentBooked, ref.id, BookedPayload{InstalmentID: ref.id, DecisionID: ref.decision, PersonID: ref.person,
+			FileID: ref.file, RunID: ref.runID, EndToEndID: ref.e2e, AmountCents: ref.amount, BookedOn: b.line.BookingDate,
+			StatementID: p.statementID, LineID: b.lineID}); err != nil {
+			return err
+		}
+	}
+	p.books = p.books[:0]
+	return nil
 }
 
 // flush writes the pending events in documents of at most 500 (deterministic ids: a retried reconciliation does
@@ -335,7 +407,7 @@ func (s *Service) writeEvents(ctx context.Context, tenant, id string, evs []even
 }
 
 // line reconciles one line and returns its outcome.
-func (s *Service) line(ctx context.Context, p *pass, account string, l *statement.Line) (string, error) {
+func (s *Service) line(ctx context.Context, p *pass, l *statement.Line) (string, error) {
 	if l.Outcome == OutcomeMatched || l.Outcome == OutcomeExplained {
 		return l.Outcome, nil
 	}
@@ -382,9 +454,7 @@ func (s *Service) line(ctx context.Context, p *pass, account string, l *statemen
 	if err != nil {
 		return "", err
 	}
-	if err := s.enqueue(ctx, p, account, l, lineID, reason); err != nil {
-		return "", err
-	}
+	s.enqueue(p, l, lineID, reason)
 	p.counts.Unmatched++
 	return OutcomeUnmatched, nil
 }
@@ -433,6 +503,9 @@ func (s *Service) batch(ctx context.Context, p *pass, l *statement.Line, lineID 
 			if st.Booking == nil || st.Booking.LineID != lineID {
 				return nil
 			}
+			if x := p.inst[v.ID]; x != nil {
+				x.status, x.bookedLine = schedule.StatusBooked, lineID
+			}
 			n++
 			amount := v.State.AmountCents
 			for _, at := range v.State.Attempts {
@@ -480,18 +553,16 @@ func (s *Service) debit(ctx context.Context, p *pass, l *statement.Line, lineID 
 	if tx.IBAN != "" && ref.iban != "" && tx.IBAN != ref.iban {
 		return ReasonIBANMismatch, nil
 	}
-	ok, err := s.Schedules.Book(ctx, p.tenant, ref.id, ref.e2e, s.booking(p, l, lineID, false))
-	if err != nil {
-		return "", err
-	}
-	if !ok {
+	st := ref.st
+	again := st.status == schedule.StatusBooked && st.bookedLine == lineID // a retried pass
+	if !again && (st.status != schedule.StatusExported || st.e2e != ref.e2e) {
 		return ReasonAlreadySettled, nil
 	}
+	st.status, st.bookedLine = schedule.StatusBooked, lineID
+	p.books = append(p.books, pendingBook{ref: ref, line: l, lineID: lineID})
 	p.counts.Booked++
 	p.counts.BookedLines++
-	return "", p.event(TypePaymentBooked, ref.id, BookedPayload{InstalmentID: ref.id, DecisionID: ref.decision, PersonID: ref.person,
-		FileID: ref.file, RunID: ref.runID, EndToEndID: ref.e2e, AmountCents: ref.amount, BookedOn: l.BookingDate,
-		StatementID: p.statementID, LineID: lineID})
+	return "", nil
 }
 
 // returned marks the payment a return line names returned (amount equal), with the events for the ledger and
@@ -521,6 +592,9 @@ func (s *Service) returned(ctx context.Context, p *pass, l *statement.Line, line
 	if amount != ref.amount {
 		return ReasonReturnAmount, nil
 	}
+	if err := s.flushBooks(ctx, p); err != nil { // the payment may have been booked earlier in this chunk
+		return "", err
+	}
 	ok, err := s.markReturned(ctx, p, ref, tx.ReturnReason, l.BookingDate, lineID, false)
 	if err != nil {
 		return "", err
@@ -536,6 +610,9 @@ func (s *Service) markReturned(ctx context.Context, p *pass, ref *payRef, reason
 		EndToEndID: ref.e2e, Reason: reason, AmountCents: ref.amount, ReturnedOn: on, At: s.now().UTC().Truncate(time.Millisecond)})
 	if err != nil || !ok {
 		return ok, err
+	}
+	if ref.st != nil {
+		ref.st.status = schedule.StatusReturned
 	}
 	p.counts.Returned++
 	if err := p.event(TypePaymentReturned, ref.id, ReturnedPayload{InstalmentID: ref.id, DecisionID: ref.decision, PersonID: ref.person,

@@ -87,14 +87,24 @@ func (r *Repository) Book(ctx context.Context, tenant, id, e2e string, b Booking
 	if cur.Status != StatusExported || cur.EndToEndID != e2e {
 		return false, nil
 	}
-	res, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "tenant", Value: tenant}, {Key: "status", Value: StatusExported},
-		{Key: "end_to_end_id", Value: e2e}},
+	res, err := coll.UpdateOne(ctx, r.checked(id, bson.E{Key: "tenant", Value: tenant}, bson.E{Key: "status", Value: StatusExported},
+		bson.E{Key: "end_to_end_id", Value: e2e}),
 		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusBooked}, {Key: "booking", Value: b}}},
 			{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}})
 	if err != nil {
 		return false, fmt.Errorf("schedule: book: %w", err)
 	}
 	return res.MatchedCount == 1, nil
+}
+
+// checked is the filter of a change checked under the document lock: _id and the conditions again on MongoDB
+// (atomic across replicas), _id alone on FerretDB (see DetectEngine).
+func (r *Repository) checked(id string, conds ...bson.E) bson.D {
+	f := bson.D{{Key: "_id", Value: id}}
+	if !r.bareID {
+		f = append(f, conds...)
+	}
+	return f
 }
 
 // BookRun marks every payment of run still exported as booked by b (the batch line of the run's payment
@@ -127,8 +137,8 @@ func (r *Repository) MarkReturned(ctx context.Context, tenant, id string, ret Re
 	if (cur.Status != StatusExported && cur.Status != StatusBooked) || cur.EndToEndID != ret.EndToEndID {
 		return false, nil
 	}
-	res, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "tenant", Value: tenant}, {Key: "status", Value: cur.Status},
-		{Key: "end_to_end_id", Value: ret.EndToEndID}},
+	res, err := coll.UpdateOne(ctx, r.checked(id, bson.E{Key: "tenant", Value: tenant}, bson.E{Key: "status", Value: cur.Status},
+		bson.E{Key: "end_to_end_id", Value: ret.EndToEndID}),
 		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: StatusReturned}, {Key: "hold_reason", Value: HoldReturned(ret.Reason)}}},
 			{Key: "$unset", Value: bson.D{{Key: "booking", Value: ""}}},
 			{Key: "$push", Value: bson.D{{Key: "returns", Value: ret}}},
@@ -180,4 +190,46 @@ func (r *Repository) EachSettled(ctx context.Context, tenant string, q Query, fn
 		}
 	}
 	return cur.Err()
+}
+
+// BookOp is one payment to mark booked (BookMany).
+type BookOp struct {
+	ID, EndToEndID string
+	Booking        Booking
+}
+
+// BookMany marks exported payments booked, in one bulk write (the reconciliation of a statement checked their
+// status when it read its runs' payments). It reports for each op whether the payment is now booked by that
+// op's line: a payment changed meanwhile by someone else is read back and reported false.
+func (r *Repository) BookMany(ctx context.Context, tenant string, ops []BookOp) ([]bool, error) {
+	out := make([]bool, len(ops))
+	if len(ops) == 0 {
+		return out, nil
+	}
+	models := make([]mongo.WriteModel, 0, len(ops))
+	for _, op := range ops {
+		filter := r.checked(op.ID, bson.E{Key: "tenant", Value: tenant}, bson.E{Key: "status", Value: StatusExported},
+			bson.E{Key: "end_to_end_id", Value: op.EndToEndID})
+		models = append(models, mongo.NewUpdateOneModel().SetFilter(filter).SetUpdate(bson.D{
+			{Key: "$set", Value: bson.D{{Key: "status", Value: StatusBooked}, {Key: "booking", Value: op.Booking}}},
+			{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}}))
+	}
+	res, err := r.Instalments.Collection().BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+	if err != nil {
+		return out, fmt.Errorf("schedule: book payments: %w", err)
+	}
+	if res.MatchedCount == int64(len(ops)) {
+		for i := range out {
+			out[i] = true
+		}
+		return out, nil
+	}
+	for i, op := range ops {
+		cur, ok, err := r.readBooking(ctx, op.ID)
+		if err != nil {
+			return out, err
+		}
+		out[i] = ok && cur.Tenant == tenant && cur.Status == StatusBooked && cur.Booking != nil && cur.Booking.LineID == op.Booking.LineID
+	}
+	return out, nil
 }
