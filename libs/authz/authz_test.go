@@ -279,6 +279,13 @@ var expected = map[string][]string{
 	"GET /payments/runs/{id}/file":          {"accountant", "finance_director"},
 	"GET /payments/settings":                {"accountant", "finance_director"},
 	"POST /payments/settings":               {"finance_director"},
+	// web pages: bank statements and reconciliation, finance only
+	"GET /payments/statements":                 {"accountant", "finance_director"},
+	"POST /payments/statements":                {"accountant", "finance_director"},
+	"GET /payments/statements/{id}":            {"accountant", "finance_director"},
+	"GET /payments/reconciliation":             {"accountant", "finance_director"},
+	"GET /payments/reconciliation/{id}":        {"accountant", "finance_director"},
+	"POST /payments/reconciliation/{id}/match": {"accountant", "finance_director"},
 	// web pages: recoveries, ledgers, subsidy and accounting exports, finance only (closure: the director)
 	"GET /payments/recoveries":               {"accountant", "finance_director"},
 	"GET /payments/recoveries/{id}":          {"accountant", "finance_director"},

@@ -39,6 +39,8 @@ var navEntries = []navEntry{
 	{Route: "/decisions", Label: "nav.decisions", Description: "nav.decisions.description"},
 	{Route: "/payments", Label: "nav.payments", Description: "nav.payments.description"},
 	{Route: "/payments/runs", Label: "nav.payment_runs", Description: "nav.payment_runs.description"},
+	{Route: "/payments/statements", Label: "nav.statements", Description: "nav.statements.description"},
+	{Route: "/payments/reconciliation", Label: "nav.reconciliation", Description: "nav.reconciliation.description"},
 	{Route: "/payments/recoveries", Label: "nav.recoveries", Description: "nav.recoveries.description"},
 	{Route: "/payments/ledger", Label: "nav.ledger", Description: "nav.ledger.description"},
 	{Route: "/payments/exports", Label: "nav.exports", Description: "nav.exports.description"},

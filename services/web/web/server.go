@@ -217,6 +217,8 @@ func (s *Server) routes(rt *httpkit.Router) {
 	s.paymentRoutes(handle)
 	// Recoveries, ledgers, subsidy and accounting exports (pages_recoveries.go, pages_ledger.go, pages_subsidy.go).
 	s.recoveryRoutes(handle)
+	// Bank statements and the reconciliation queue (pages_statements.go).
+	s.statementRoutes(handle)
 
 	// The DPO's audit trail (pages_audit.go).
 	handle("GET /audit", s.page(s.auditPage))
@@ -334,6 +336,11 @@ func (s *Server) bodyLimit(max int64) httpkit.Middleware {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodPost && uploadRoute.MatchString(r.URL.Path) {
 				r.Body = http.MaxBytesReader(w, r.Body, s.uploadBodyMax())
+				next.ServeHTTP(w, r)
+				return
+			}
+			if isStatementUpload(r) {
+				r.Body = http.MaxBytesReader(w, r.Body, 2*statementMaxBytes+1<<20)
 				next.ServeHTTP(w, r)
 				return
 			}
