@@ -154,24 +154,23 @@ type stmtTx struct{ E2E, Amount, Name, IBAN, OGM string }
 
 // stmtData fills the templates testdata/cycle-v08.xml.tmpl and cycle-v02.xml.tmpl (and the CODA writer).
 type stmtData struct {
-	MsgID, StmtID, Account       string
-	Seq                          int
-	Opening, Closing             string
-	OpeningCents, ClosingCents   int64
-	OpenDate, Date               string
-	RunMsgID, PmtInfID           string
-	BatchCount                   int
-	BatchTotal                   string
-	BatchCents                   int64
-	Batch, Single                []stmtTx
-	Return, Recovery             *stmtTx
-	Fees                         string
-	FeesCents                    int64
-	SingleCents                  []int64
-	ReturnCents, RecoveryCents   int64
-	debitCents, creditCents      int64
-	openDate, date               civil.Date
-	returnReason, recoveryDebtor string
+	MsgID, StmtID, Account     string
+	Seq                        int
+	Opening, Closing           string
+	OpeningCents, ClosingCents int64
+	OpenDate, Date             string
+	RunMsgID, PmtInfID         string
+	BatchCount                 int
+	BatchTotal                 string
+	BatchCents                 int64
+	Batch, Single              []stmtTx
+	Return, Recovery           *stmtTx
+	Fees                       string
+	FeesCents                  int64
+	SingleCents                []int64
+	ReturnCents, RecoveryCents int64
+	debitCents, creditCents    int64
+	openDate, date             civil.Date
 }
 
 func euro(c int64) string { return fmt.Sprintf("%d.%02d", c/100, c%100) }

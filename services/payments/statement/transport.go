@@ -12,7 +12,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/entraide/entraide/libs/httpkit"
 	"github.com/entraide/entraide/libs/idempotency"
 	"github.com/entraide/entraide/libs/problem"
 	"github.com/entraide/entraide/libs/store"
@@ -243,8 +242,6 @@ func (s *Service) List(ctx context.Context, a kit.Actor, account string, page, s
 	}
 	return out, nil
 }
-
-var _ = httpkit.EncodeJSON
 
 func init() {
 	for code, texts := range map[string]map[string]string{
