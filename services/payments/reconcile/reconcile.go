@@ -335,6 +335,16 @@ func (s *Service) Reconcile(ctx context.Context, tenant, statementID string) (st
 	return p.counts, err
 }
 
+// pendingBook tells whether a booking of the instalment waits to be written.
+func (p *pass) pendingBook(id string) bool {
+	for _, b := range p.books {
+		if b.ref.id == id {
+			return true
+		}
+	}
+	return false
+}
+
 func newPass(ctx context.Context, tenant, statementID string) *pass {
 	return &pass{tenant: tenant, statementID: statementID, byNumber: map[string]*runInfo{}, byPmt: map[string]*runInfo{},
 		correlation: correlation(ctx, statementID), inst: map[string]*instState{}, outcomes: map[int]string{}}
@@ -592,8 +602,10 @@ func (s *Service) returned(ctx context.Context, p *pass, l *statement.Line, line
 	if amount != ref.amount {
 		return ReasonReturnAmount, nil
 	}
-	if err := s.flushBooks(ctx, p); err != nil { // the payment may have been booked earlier in this chunk
-		return "", err
+	if ref.st != nil && ref.st.status == schedule.StatusBooked && p.pendingBook(ref.id) {
+		if err := s.flushBooks(ctx, p); err != nil { // booked earlier in this chunk: written first
+			return "", err
+		}
 	}
 	ok, err := s.markReturned(ctx, p, ref, tx.ReturnReason, l.BookingDate, lineID, false)
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -192,6 +194,9 @@ func (r *Repository) EachSettled(ctx context.Context, tenant string, q Query, fn
 	return cur.Err()
 }
 
+// bookParallel is how many parts of a BookMany are written at once.
+const bookParallel = 8
+
 // BookOp is one payment to mark booked (BookMany).
 type BookOp struct {
 	ID, EndToEndID string
@@ -214,11 +219,29 @@ func (r *Repository) BookMany(ctx context.Context, tenant string, ops []BookOp) 
 			{Key: "$set", Value: bson.D{{Key: "status", Value: StatusBooked}, {Key: "booking", Value: op.Booking}}},
 			{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}}))
 	}
-	res, err := r.Instalments.Collection().BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
-	if err != nil {
+	// Each document changed is one committed transaction on FerretDB: the bulk goes in a few parts at once, so
+	// that the engine's commits are grouped (PostgreSQL flushes concurrent commits together).
+	parts := min(bookParallel, max(1, len(models)/50))
+	size := (len(models) + parts - 1) / parts
+	var matched atomic.Int64
+	var wg sync.WaitGroup
+	errs := make([]error, parts)
+	for p := range parts {
+		part := models[p*size : min(len(models), (p+1)*size)]
+		wg.Go(func() {
+			res, err := r.Instalments.Collection().BulkWrite(ctx, part, options.BulkWrite().SetOrdered(false))
+			if err != nil {
+				errs[p] = err
+				return
+			}
+			matched.Add(res.MatchedCount)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return out, fmt.Errorf("schedule: book payments: %w", err)
 	}
-	if res.MatchedCount == int64(len(ops)) {
+	if matched.Load() == int64(len(ops)) {
 		for i := range out {
 			out[i] = true
 		}
