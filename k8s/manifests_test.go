@@ -1015,3 +1015,29 @@ func TestStrimziTopicsMatchTheCode(t *testing.T) {
 		}
 	}
 }
+
+// TestImagesMatchTheDockerfiles: each Deployment runs the image deploy/images/<service>.Dockerfile builds
+// (make images: entraide/<service>), on the port it exposes, as the user it declares.
+func TestImagesMatchTheDockerfiles(t *testing.T) {
+	r := render(t, "production")
+	expose := regexp.MustCompile(`(?m)^EXPOSE\s+(\d+)`)
+	user := regexp.MustCompile(`(?m)^USER\s+(\d+)`)
+	for _, d := range r.deployments {
+		src, err := os.ReadFile(filepath.Join("..", "deploy", "images", d.Name+".Dockerfile"))
+		if err != nil {
+			t.Errorf("Deployment %s: %v", d.Name, err)
+			continue
+		}
+		c := d.Spec.Template.Spec.Containers[0]
+		if name, _, _ := strings.Cut(c.Image, ":"); name != "entraide/"+d.Name {
+			t.Errorf("Deployment %s runs %s, not the image make images builds (entraide/%s)", d.Name, c.Image, d.Name)
+		}
+		if m := expose.FindSubmatch(src); m == nil || containerPort(c, string(m[1])) == 0 {
+			t.Errorf("Deployment %s: the container does not declare the port its Dockerfile exposes", d.Name)
+		}
+		uid := d.Spec.Template.Spec.SecurityContext.RunAsUser
+		if m := user.FindSubmatch(src); m == nil || uid == nil || fmt.Sprint(*uid) != string(m[1]) {
+			t.Errorf("Deployment %s: runAsUser differs from its Dockerfile's USER", d.Name)
+		}
+	}
+}
