@@ -425,6 +425,31 @@ func TestStatementCycle(t *testing.T) {
 		t.Fatalf("receivable paid %d", recs[0].State.PaidCents)
 	}
 
+	t.Run("a reconciliation run again (a crash before the statement was marked) does nothing twice", func(t *testing.T) {
+		sid := rep["statements"].([]any)[0].(map[string]any)["id"].(string)
+		if _, err := e.db.Collection(statement.CollStatements).UpdateOne(ctx, bson.D{{Key: "_id", Value: sid}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: statement.StatusImported}}}}); err != nil {
+			t.Fatal(err)
+		}
+		e.app.Reconcile.Pending(ctx)
+		if got := e.statuses(tenant, r); !slices.Equal(got, []string{"booked", "returned", "booked"}) {
+			t.Fatalf("statuses %v", got)
+		}
+		if n := len(e.reconciliationEvents(tenant)); n != len(evs) {
+			t.Fatalf("%d events after the second pass, want %d", n, len(evs))
+		}
+		if n, _ := e.db.Collection(reconcile.CollQueue).CountDocuments(ctx, bson.D{{Key: "tenant", Value: tenant}}); n != 1 {
+			t.Fatalf("%d queued lines after the second pass", n)
+		}
+		if recs, _ := e.app.Receivables.Of(ctx, tenant, bson.D{}); recs[0].State.PaidCents != r.ReceivableCents {
+			t.Fatalf("receivable paid %d after the second pass", recs[0].State.PaidCents)
+		}
+		st, _ := e.app.Statements.Statements.Load(ctx, tenant, sid)
+		if st.State.Status != statement.StatusReconciled {
+			t.Fatalf("statement %s", st.State.Status)
+		}
+	})
+
 	t.Run("the same file again: already imported, nothing changes; the key replays", func(t *testing.T) {
 		st, again, raw := e.upload(fd, file, "application/xml")
 		if st != 200 || again["already_imported"] != true {
