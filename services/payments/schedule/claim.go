@@ -65,11 +65,27 @@ func (r *Repository) Claim(ctx context.Context, tenant, run string, ops []ClaimO
 	if len(models) == 0 {
 		return got, nil
 	}
-	res, err := coll.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
-	if err != nil {
-		return got, fmt.Errorf("schedule: claim instalments: %w", err)
+	var matched int64
+	if r.bareID {
+		// One update per command: FerretDB v1.24 keeps every statement's query open until the end of an update
+		// command, and a bulk of hundreds of statements stalls its SQLite backend (measured: a 1,000-statement
+		// bulk did not finish in minutes, where single updates take tens of milliseconds each).
+		for _, m := range models {
+			um := m.(*mongo.UpdateOneModel)
+			res, err := coll.UpdateOne(ctx, um.Filter, um.Update)
+			if err != nil {
+				return got, fmt.Errorf("schedule: claim instalment: %w", err)
+			}
+			matched += res.MatchedCount
+		}
+	} else {
+		res, err := coll.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+		if err != nil {
+			return got, fmt.Errorf("schedule: claim instalments: %w", err)
+		}
+		matched = res.MatchedCount
 	}
-	if res.MatchedCount == int64(len(models)) {
+	if matched == int64(len(models)) {
 		for _, i := range sent {
 			got[i] = true
 		}
