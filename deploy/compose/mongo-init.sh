@@ -16,10 +16,13 @@ done
 
 # Authenticated when the root user exists already (a second run), otherwise through the localhost exception.
 auth=()
+AUTHENTICATED=0
 if mongosh --quiet --host 127.0.0.1 -u root -p "$ROOT_PASSWORD" --authenticationDatabase admin \
   --eval 'db.adminCommand("ping").ok' >/dev/null 2>&1; then
   auth=(-u root -p "$ROOT_PASSWORD" --authenticationDatabase admin)
+  AUTHENTICATED=1
 fi
+export AUTHENTICATED
 
 mongosh --quiet --host 127.0.0.1 "${auth[@]}" --eval '
   if (!db.hello().setName) {
@@ -31,9 +34,10 @@ mongosh --quiet --host 127.0.0.1 "${auth[@]}" --eval '
   }
   for (let i = 0; i < 120 && !db.hello().isWritablePrimary; i++) { sleep(1000); }
   if (!db.hello().isWritablePrimary) { throw new Error("mongo1 did not become primary"); }
-  const admin = db.getSiblingDB("admin");
-  if (!admin.getUser("root")) {
-    admin.createUser({user: "root", pwd: process.env.ROOT_PASSWORD, roles: ["root"]});
+  // Unauthenticated means no user exists yet (the localhost exception allows creating the first one, and only
+  // that): a root whose password no longer matches its secret makes createUser fail, as it should.
+  if (process.env.AUTHENTICATED !== "1") {
+    db.getSiblingDB("admin").createUser({user: "root", pwd: process.env.ROOT_PASSWORD, roles: ["root"]});
     print("user root created");
   }
 '
