@@ -5,7 +5,7 @@
 # (`make images` does this for every service.) A static binary on distroless, run as the nonroot user (65532),
 # with a read-only root file system: it writes nothing but what a deployment mounts (tmpfs on /tmp).
 
-FROM golang:1.26.8-bookworm AS build
+FROM golang:1.26.8 AS build
 WORKDIR /src
 ENV CGO_ENABLED=0 GOWORK=/src/go.work GOFLAGS=-buildvcs=false
 COPY . .
