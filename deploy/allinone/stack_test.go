@@ -126,8 +126,15 @@ func TestServicesRunWithTheComposeConfiguration(t *testing.T) {
 	}
 	procs := map[string]*proc{}
 	t.Cleanup(func() {
-		for _, p := range procs {
+		for s, p := range procs {
 			_ = p.cmd.Process.Kill()
+			if t.Failed() {
+				out := p.log.String()
+				if len(out) > 6000 {
+					out = "…" + out[len(out)-6000:]
+				}
+				t.Logf("--- %s output:\n%s", s, out)
+			}
 		}
 	})
 	for _, s := range entraideServices {
@@ -171,6 +178,14 @@ func TestServicesRunWithTheComposeConfiguration(t *testing.T) {
 	if len(jwks.Keys) != 2 {
 		t.Errorf("identity publishes %d keys, want the two of IDENTITY_SIGNING_KEYS", len(jwks.Keys))
 	}
+
+	// One request → decision → payment path through the five processes, over HTTP and Kafka only.
+	adminPassword, err := os.ReadFile(filepath.Join(secrets, "identity_admin_password"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminUser := interpolate(cf.Services["identity"].Environment["IDENTITY_BOOTSTRAP_ADMIN_USERNAME"], dotenv)
+	walkRequestToPayment(t, func(s string) string { return "http://127.0.0.1:" + ports[s] }, adminUser, strings.TrimSpace(string(adminPassword)))
 
 	for i := len(entraideServices) - 1; i >= 0; i-- {
 		s := entraideServices[i]
