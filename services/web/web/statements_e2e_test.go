@@ -13,6 +13,7 @@ import (
 
 	"github.com/entraide/entraide/libs/civil"
 	"github.com/entraide/entraide/services/identity"
+	"github.com/entraide/entraide/services/payments"
 )
 
 // statementXML is a camt.053.001.08 of the CPAS's account: the payment e2e of cents booked on its own line, and
@@ -52,35 +53,8 @@ func TestEndToEndStatements(t *testing.T) {
 	cfg.PaymentsURL, cfg.PaymentsTimeout = purl, 10*time.Second
 	_, hs := newTestServer(t, cfg)
 	pw := identity.DemoPassword
-	today := civil.Today()
-	p, f, d := uuid.NewString(), uuid.NewString(), uuid.NewString()
-	feedPayments(t, papp, "be.cpas.beneficiaries.person.registered.v1", "entraide-beneficiaries", p, map[string]any{
-		"person_id": p, "family_name": "Dubois", "given_names": "Amélie"})
-	feedPayments(t, papp, "be.cpas.beneficiaries.bankaccount.changed.v1", "entraide-beneficiaries", p, map[string]any{
-		"person_id": p, "account_id": uuid.NewString(), "holder": "Amélie Dubois", "old_iban": nil,
-		"new_iban": "BE68539007547034", "payee_name": "Amélie Dubois", "effective_at": time.Now().UTC().Format(time.RFC3339)})
-	feedPayments(t, papp, "be.cpas.beneficiaries.file.opened.v1", "entraide-beneficiaries", f, map[string]any{
-		"file_id": f, "number": "2026/000801", "person_id": p, "assignee": uuid.NewString(), "opened_on": "2026-01-05", "origin": "manual"})
-	feedPayments(t, papp, "be.cpas.decisions.decision.adopted.v1", "entraide-decisions", d, map[string]any{
-		"decision_id": d, "person_id": p, "file_id": f, "source": "session", "kind": "ris", "outcome": "granted",
-		"monthly_cents": 131420, "first_month_cents": 0, "one_off_cents": 0, "start": civil.MustNew(today.Year(), today.Month(), 1).String(),
-		"periodicity": "monthly", "piis": false, "payee": map[string]any{"kind": "beneficiary"}, "decided_on": today.String()})
-
+	e2e := exportedRun(t, papp, hs.URL)
 	acc := newBrowser(t, hs.URL).login("demo", "comptable", pw)
-	acc.get("/payments/runs")
-	acc.post("/payments/runs", url.Values{"execution_date": {today.String()}, "kinds": {"ris"}, "idempotency_key": {newIdempotencyKey()}})
-	runPath := acc.res.Request.URL.Path
-	dir := newBrowser(t, hs.URL).login("demo", "directeur", pw)
-	dir.get(runPath)
-	vm := versionRe.FindStringSubmatch(dir.body)
-	keys := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(dir.body)
-	dir.post(runPath+"/approval", url.Values{"version": {vm[1]}, "idempotency_key": {keys[1]}})
-	dir.post(runPath+"/export", url.Values{"idempotency_key": {newIdempotencyKey()}})
-	acc.get(runPath)
-	e2e := e2eRe.FindString(acc.body)
-	if e2e == "" {
-		t.Fatalf("no EndToEndId on the run page\n%s", acc.body)
-	}
 	file := statementXML(e2e, 131420, 12)
 
 	acc.get("/")
@@ -127,4 +101,41 @@ func TestEndToEndStatements(t *testing.T) {
 	worker.expect(http.StatusForbidden)
 	worker.get("/payments/reconciliation")
 	worker.expect(http.StatusForbidden)
+}
+
+// exportedRun feeds the payments service a beneficiary with a RIS decision, then builds, approves (the director)
+// and exports the run through the pages; it returns the payment's EndToEndId.
+func exportedRun(t *testing.T, papp *payments.App, base string) string {
+	t.Helper()
+	pw := identity.DemoPassword
+	today := civil.Today()
+	p, f, d := uuid.NewString(), uuid.NewString(), uuid.NewString()
+	feedPayments(t, papp, "be.cpas.beneficiaries.person.registered.v1", "entraide-beneficiaries", p, map[string]any{
+		"person_id": p, "family_name": "Dubois", "given_names": "Amélie"})
+	feedPayments(t, papp, "be.cpas.beneficiaries.bankaccount.changed.v1", "entraide-beneficiaries", p, map[string]any{
+		"person_id": p, "account_id": uuid.NewString(), "holder": "Amélie Dubois", "old_iban": nil,
+		"new_iban": "BE68539007547034", "payee_name": "Amélie Dubois", "effective_at": time.Now().UTC().Format(time.RFC3339)})
+	feedPayments(t, papp, "be.cpas.beneficiaries.file.opened.v1", "entraide-beneficiaries", f, map[string]any{
+		"file_id": f, "number": "2026/000801", "person_id": p, "assignee": uuid.NewString(), "opened_on": "2026-01-05", "origin": "manual"})
+	feedPayments(t, papp, "be.cpas.decisions.decision.adopted.v1", "entraide-decisions", d, map[string]any{
+		"decision_id": d, "person_id": p, "file_id": f, "source": "session", "kind": "ris", "outcome": "granted",
+		"monthly_cents": 131420, "first_month_cents": 0, "one_off_cents": 0, "start": civil.MustNew(today.Year(), today.Month(), 1).String(),
+		"periodicity": "monthly", "piis": false, "payee": map[string]any{"kind": "beneficiary"}, "decided_on": today.String()})
+
+	acc := newBrowser(t, base).login("demo", "comptable", pw)
+	acc.get("/payments/runs")
+	acc.post("/payments/runs", url.Values{"execution_date": {today.String()}, "kinds": {"ris"}, "idempotency_key": {newIdempotencyKey()}})
+	runPath := acc.res.Request.URL.Path
+	dir := newBrowser(t, base).login("demo", "directeur", pw)
+	dir.get(runPath)
+	vm := versionRe.FindStringSubmatch(dir.body)
+	keys := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(dir.body)
+	dir.post(runPath+"/approval", url.Values{"version": {vm[1]}, "idempotency_key": {keys[1]}})
+	dir.post(runPath+"/export", url.Values{"idempotency_key": {newIdempotencyKey()}})
+	acc.get(runPath)
+	e2e := e2eRe.FindString(acc.body)
+	if e2e == "" {
+		t.Fatalf("no EndToEndId on the run page\n%s", acc.body)
+	}
+	return e2e
 }

@@ -1,7 +1,7 @@
 // Progressive enhancement of the statement upload form: the file is sent with XMLHttpRequest so that a progress
 // bar can show how much of it has gone; once it has all gone, the service reads and reconciles it, and its report
-// (the statement's page, or the form with the error naming the file's line) replaces the page. Without script the
-// form posts as usual.
+// (the statement's page, or the form with the error naming the file's line) replaces the page, its address in the
+// address bar. Without script the form posts as usual.
 (function () {
   "use strict";
   var form = document.querySelector("form[data-upload]");
@@ -31,14 +31,15 @@
       status.textContent = status.getAttribute("data-processing");
     });
     xhr.addEventListener("load", function () {
+      // The answer is the page to show: the statement's page (the report; the request followed the redirect and
+      // its one-time message is in this page) or the form with its errors. The address bar follows.
       var path = "";
       try { path = new URL(xhr.responseURL).pathname; } catch (e) { path = ""; }
-      if (path && path !== form.getAttribute("action")) {
-        window.location.assign(xhr.responseURL); // the report: the statement's page
-        return;
+      if (path && path !== window.location.pathname && window.history && window.history.replaceState) {
+        window.history.replaceState(null, "", xhr.responseURL);
       }
       document.open();
-      document.write(xhr.responseText); // the form with its errors
+      document.write(xhr.responseText);
       document.close();
     });
     xhr.addEventListener("error", function () {
