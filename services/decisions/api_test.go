@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,6 +37,8 @@ type env struct {
 	priv ed25519.PrivateKey
 	kid  string
 	db   *mongo.Database
+	// sessionClock shifts the committee sessions' clock (nanoseconds ahead of now): a session opens on its day.
+	sessionClock *atomic.Int64
 }
 
 func newEnv(t *testing.T) *env {
@@ -46,9 +49,11 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	shift := new(atomic.Int64)
+	app.Sessions.Now = func() time.Time { return time.Now().Add(time.Duration(shift.Load())) }
 	srv := httptest.NewServer(app.Handler)
 	t.Cleanup(srv.Close)
-	return &env{t: t, app: app, url: srv.URL, priv: priv, kid: authn.KeyID(pub), db: db}
+	return &env{t: t, app: app, url: srv.URL, priv: priv, kid: authn.KeyID(pub), db: db, sessionClock: shift}
 }
 
 type user struct{ tenant, id, role string }

@@ -100,7 +100,10 @@ func (e *env) open(c committeeUsers, id, match string, present ...user) string {
 	for _, p := range present {
 		att[p.id] = "present"
 	}
+	// The sessions of e.plan are held ten days ahead: the committee's clock moves to that day for the opening only.
+	e.sessionClock.Store(int64(10 * 24 * time.Hour))
 	st, _, raw, h := e.call(c.secretary, "POST", "/v1/sessions/"+id+"/opening", map[string]any{"attendance": att}, match)
+	e.sessionClock.Store(0)
 	if st != 200 {
 		e.t.Fatalf("open: %d %s", st, raw)
 	}

@@ -38,6 +38,8 @@ var (
 	ErrConvocationLate = &RuleError{"committee.convocation_late", "convocation too late"}
 	// ErrConvocationAfterSession: the convocation is sent on or after the session day, urgent or not.
 	ErrConvocationAfterSession = &RuleError{"committee.convocation_after_session", "convocation on or after the session day"}
+	// ErrOpenedBeforeDay: a session opens on its day (or later, when it was held late), never before.
+	ErrOpenedBeforeDay = &RuleError{"committee.opened_before_day", "the session opens on its day, not before"}
 	// ErrAgendaClosed: items are added or removed only until the session opens.
 	ErrAgendaClosed = &RuleError{"committee.agenda_closed", "the agenda is closed once the session is opened"}
 	// ErrNotValidated: only proposals validated by the head of the social service go on an agenda.
@@ -235,6 +237,7 @@ func init() {
 		"committee.time_invalid":                  {"fr": "Heure invalide (HH:MM).", "nl": "Ongeldig uur (UU:MM).", "de": "Ungültige Uhrzeit (HH:MM).", "en": "Invalid time (HH:MM)."},
 		"committee.urgent_motivation_required":    {"fr": "Une convocation tardive doit être motivée par l'urgence.", "nl": "Een laattijdige oproeping moet met de hoogdringendheid gemotiveerd worden.", "de": "Eine verspätete Einberufung muss mit der Dringlichkeit begründet werden.", "en": "A late convocation needs the reason for the urgency."},
 		"committee.attendance_missing":            {"fr": "Indiquez si ce membre est présent, excusé ou absent.", "nl": "Geef aan of dit lid aanwezig, verontschuldigd of afwezig is.", "de": "Geben Sie an, ob dieses Mitglied anwesend, entschuldigt oder abwesend ist.", "en": "Say whether this member is present, excused or absent."},
+		"committee.opened_before_day":             {"fr": "La séance ne peut s'ouvrir avant le jour prévu.", "nl": "De zitting kan niet vóór de geplande dag worden geopend.", "de": "Die Sitzung kann nicht vor dem vorgesehenen Tag eröffnet werden.", "en": "The session cannot open before its day."},
 		"committee.refusal_without_amount":        {"fr": "Un refus n'accorde ni catégorie ni montant.", "nl": "Een weigering kent geen categorie of bedrag toe.", "de": "Eine Ablehnung gewährt weder Kategorie noch Betrag.", "en": "A refusal grants no category or amount."},
 		"committee.amount_required":               {"fr": "Indiquez un montant mensuel positif.", "nl": "Geef een positief maandbedrag op.", "de": "Geben Sie einen positiven Monatsbetrag an.", "en": "Give a positive monthly amount."},
 		"committee.end_or_review_required":        {"fr": "Indiquez une date de fin ou de révision.", "nl": "Geef een einddatum of herzieningsdatum op.", "de": "Geben Sie ein End- oder Überprüfungsdatum an.", "en": "Give an end or review date."},

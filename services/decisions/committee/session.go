@@ -379,6 +379,8 @@ func (s *Session) Open(at time.Time, attendance map[string]Attendance) error {
 	var fs problem.Fields
 	if at.IsZero() {
 		fs.Add("opened_at", "required")
+	} else if civil.Of(at).Before(s.st.Date) {
+		return wrap(ErrOpenedBeforeDay, "session of %s", s.st.Date)
 	}
 	for user := range attendance {
 		if _, ok := s.members[user]; !ok {

@@ -485,3 +485,17 @@ func TestStateRoundTrip(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+func TestSessionOpensOnItsDayNotBefore(t *testing.T) {
+	s := planned(t, DefaultRules())
+	day := s.Date()
+	must(t, s.Convene(brussels(day.AddDays(-10).String(), "09:00"), false, ""))
+	att := attendance(voters...)
+	if err := s.Open(brussels(day.AddDays(-1).String(), "18:00"), att); !errors.Is(err, ErrOpenedBeforeDay) {
+		t.Fatalf("opened the day before: %v", err)
+	}
+	if s.Status() != Convened {
+		t.Fatalf("status changed by a refused opening: %s", s.Status())
+	}
+	must(t, s.Open(brussels(day.String(), "18:00"), att))
+}

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +26,15 @@ import (
 	"github.com/entraide/entraide/services/decisions/projection"
 	"github.com/entraide/entraide/services/identity"
 )
+
+// sessionDaysAhead moves the in-process decisions service's committee clock that many days ahead (0: today): a
+// session opens on its day, so the tests that plan one ahead move to that day for the opening.
+var sessionDaysAhead atomic.Int64
+
+func openSessionsOnTheirDay(t *testing.T, days int) {
+	sessionDaysAhead.Store(int64(days))
+	t.Cleanup(func() { sessionDaysAhead.Store(0) })
+}
 
 // startDecisions runs the real decisions service in-process, verifying the identity service's tokens through its
 // JWKS (no Kafka: the test feeds its projection of the registry with the events the registry would publish).
@@ -42,6 +52,7 @@ func startDecisions(t *testing.T, identityURL string) (*decisions.App, string) {
 	if err != nil {
 		t.Fatalf("start decisions: %v", err)
 	}
+	app.Sessions.Now = func() time.Time { return time.Now().AddDate(0, 0, int(sessionDaysAhead.Load())) }
 	hs := httptest.NewServer(app.Handler)
 	t.Cleanup(hs.Close)
 	return app, hs.URL

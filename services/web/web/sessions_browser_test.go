@@ -178,6 +178,7 @@ func TestBrowserCommitteeSession(t *testing.T) {
 	member.expect(http.StatusOK, "Point 1", "Point 2")
 	member.expectNot("agenda-form", "opening-form")
 
+	openSessionsOnTheirDay(t, 10)
 	step("open the session with everybody present", chromedp.Click(chromedp.CSS("#opening-form button[type=submit]")))
 	contains("#quorum", "Quorum atteint : 4 présent(s) pour 3 requis")
 	step("a member leaves", chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll("form[action$='/movements']")].find(

@@ -73,6 +73,7 @@ func TestEndToEndCommitteeSessionInDutch(t *testing.T) {
 		t.Fatalf("%d items", len(refs))
 	}
 	// A stale version is refused with the page as it now is.
+	openSessionsOnTheirDay(t, 3)
 	sec.post(page+"/opening", url.Values{"version": {"1"}})
 	sec.expect(http.StatusPreconditionFailed, "De zitting is intussen gewijzigd")
 	open := url.Values{"version": {version()}}
