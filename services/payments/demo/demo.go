@@ -1,8 +1,13 @@
 // Package demo seeds the payments side of the embedded default's demo tenant: the payment settings (a fictional
 // debtor account, so that a file can be produced) and, once the decisions demo's schedules have instalments due,
 // two payment runs built by the accountant: the one-off aids approved by the finance director and exported, the
-// monthly aids awaiting approval. It goes through the service layer (the same rules as the API: claims, four eyes,
-// the deterministic file) and does nothing when the tenant has runs already.
+// monthly aids awaiting approval; then the bank's camt.053.001.08 for the exported run (statement.xml.tmpl: the run
+// batch-booked, one payment returned AC04, the bank's fees left unmatched in the accountant's queue) imported
+// through the statement service, so the reconciliation runs; and a receivable with its OGM from a recovery
+// decided (art. 24) on a demo RIS decision, fed to the schedules' consumer as the decisions service's
+// recovery.decided would be (the decisions demo records no recovery). It goes through the service layer (the same
+// rules as the API: claims, four eyes, the deterministic file) and each step does nothing when the tenant has its
+// runs, a statement, a receivable already.
 package demo
 
 import (
@@ -21,6 +26,7 @@ import (
 	"github.com/entraide/entraide/services/payments/internal/kit"
 	"github.com/entraide/entraide/services/payments/run"
 	"github.com/entraide/entraide/services/payments/schedule"
+	"github.com/entraide/entraide/services/payments/statement"
 )
 
 // Staff are the demo's finance users.
@@ -38,6 +44,11 @@ type Result struct {
 	Seeded   bool
 	Exported string // run number
 	Awaiting string // run number
+	// Statement: the demo bank statement was imported now, with its reconciliation's counts.
+	Statement bool
+	Counts    statement.Counts
+	// Receivable is the schedule (decision) on which the demo recovery was recorded now.
+	Receivable string
 }
 
 // Seed seeds the demo (see the package comment); wait bounds the wait for due instalments.
@@ -56,10 +67,44 @@ func Seed(ctx context.Context, app *payments.App, st Staff, wait time.Duration, 
 			return Result{}, fmt.Errorf("payments demo: settings: %w", err)
 		}
 	}
+	acc := kit.Actor{UserID: st.Accountant, Tenant: st.Tenant, Roles: []string{kit.RoleAccountant}}
 	runs := app.Runs.Runs
-	if n, err := runs.Collection().CountDocuments(ctx, bson.D{{Key: "tenant", Value: st.Tenant}}); err != nil || n > 0 {
+	n, err := runs.Collection().CountDocuments(ctx, bson.D{{Key: "tenant", Value: st.Tenant}})
+	if err != nil {
 		return Result{}, err
 	}
+	var res Result
+	if n == 0 {
+		if res, err = seedRuns(ctx, app, st, wait, logger); err != nil {
+			return res, err
+		}
+	}
+	// Each further step has its own marker (a statement, a receivable in the tenant): a restart after a crash
+	// between two steps does the missing ones.
+	counts, imported, err := seedStatement(ctx, app, acc)
+	if err != nil {
+		return res, err
+	}
+	if imported {
+		res.Statement, res.Counts, res.Seeded = true, counts, true
+	}
+	rec, err := seedReceivable(ctx, app, st.Tenant)
+	if err != nil {
+		return res, err
+	}
+	if rec != "" {
+		res.Receivable, res.Seeded = rec, true
+	}
+	if res.Seeded {
+		logger.Info("payments demo seeded", "tenant", st.Tenant, "exported_run", res.Exported, "run_awaiting_approval", res.Awaiting,
+			"statement", res.Statement, "booked", res.Counts.Booked, "returned", res.Counts.Returned, "unmatched", res.Counts.Unmatched,
+			"receivable", res.Receivable != "")
+	}
+	return res, nil
+}
+
+// seedRuns waits for due instalments and builds the two demo runs (the one-off aids exported).
+func seedRuns(ctx context.Context, app *payments.App, st Staff, wait time.Duration, logger *slog.Logger) (Result, error) {
 	// The decisions demo's schedules come through Kafka: wait until instalments are due today.
 	today := civil.Today()
 	deadline := time.Now().Add(wait)
@@ -117,9 +162,6 @@ func Seed(ctx context.Context, app *payments.App, st Staff, wait time.Duration, 
 		res.Awaiting, res.Seeded = monthly.State.Number, true
 	case !isNothingDue(err):
 		return res, fmt.Errorf("payments demo: run: %w", err)
-	}
-	if res.Seeded {
-		logger.Info("payments demo seeded", "tenant", st.Tenant, "exported_run", res.Exported, "run_awaiting_approval", res.Awaiting)
 	}
 	return res, nil
 }
