@@ -98,6 +98,9 @@ type seeder struct {
 	today civil.Date
 	teams []string
 	res   Result
+	// uploads serialises the documents' generation and upload: the driver's GridFS bucket is not safe for
+	// concurrent first writes (the race detector reports it), and the cases' other writes stay parallel.
+	uploads sync.Mutex
 }
 
 func (s *seeder) worker(i int) string { return s.opts.Workers[i%len(s.opts.Workers)] }
@@ -150,6 +153,23 @@ func (s *seeder) run(ctx context.Context) error {
 	close(next)
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// upload generates a demo document (a PDF of its lines, or a PNG scan) and uploads it to the file, one at a time.
+func (s *seeder) upload(ctx context.Context, fa file.Actor, fileID string, d doc, seed int) error {
+	s.uploads.Lock()
+	defer s.uploads.Unlock()
+	content := PDF(d.lines...)
+	if d.lines == nil {
+		var err error
+		if content, err = PNG(seed); err != nil {
+			return err
+		}
+	}
+	if _, _, err := s.app.Documents.Service.Upload(ctx, fa, fileID, document.UploadInput{Type: string(d.typ), Name: d.name, Content: content}); err != nil {
+		return fmt.Errorf("document: %w", err)
+	}
+	return nil
 }
 
 func (r *Result) add(o Result) {
@@ -244,14 +264,8 @@ func (s *seeder) seedCase(ctx context.Context, c demoCase, n int) (res Result, e
 		res.Notes++
 	}
 	for i, d := range c.docs {
-		content := PDF(d.lines...)
-		if d.lines == nil {
-			if content, err = PNG(n + i); err != nil {
-				return res, err
-			}
-		}
-		if _, _, err := s.app.Documents.Service.Upload(ctx, fa, f.ID, document.UploadInput{Type: string(d.typ), Name: d.name, Content: content}); err != nil {
-			return res, fmt.Errorf("document: %w", err)
+		if err := s.upload(ctx, fa, f.ID, d, n+i); err != nil {
+			return res, err
 		}
 		res.Documents++
 	}
