@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -49,6 +51,11 @@ type Repository struct {
 	docs   *store.Repository[Document]
 	bucket *mongo.GridFSBucket
 	purges *mongo.Collection
+	// firstWrite serialises the uploads until one has succeeded: the driver's bucket checks its indexes on its
+	// first write and records it in an unsynchronised field, so concurrent first uploads race (the race
+	// detector reports it). Once written, uploads go in parallel.
+	firstWrite sync.Mutex
+	written    atomic.Bool
 }
 
 // NewRepository works on db; onWrite wakes the relay after a write with events.
@@ -60,12 +67,27 @@ func NewRepository(db *mongo.Database, onWrite func(collection, id string)) *Rep
 	}
 }
 
+// upload writes content into the bucket (see firstWrite).
+func (r *Repository) upload(ctx context.Context, id string, content io.Reader, meta bson.D) error {
+	opts := options.GridFSUpload().SetMetadata(meta)
+	if r.written.Load() {
+		return r.bucket.UploadFromStreamWithID(ctx, id, id, content, opts)
+	}
+	r.firstWrite.Lock()
+	defer r.firstWrite.Unlock()
+	if err := r.bucket.UploadFromStreamWithID(ctx, id, id, content, opts); err != nil {
+		return err
+	}
+	r.written.Store(true)
+	return nil
+}
+
 // Store saves the content under the document id, then the metadata with its events. Without transactions the
 // two writes are not atomic: if the metadata cannot be written the content is deleted again; a crash in between
 // leaves a content no document names, which nothing can reach and SweepOrphans deletes once it is old enough.
 func (r *Repository) Store(ctx context.Context, tenant, id string, d Document, content io.Reader, evs ...events.Event) error {
 	meta := bson.D{{Key: "tenant", Value: tenant}, {Key: "document_id", Value: id}}
-	if err := r.bucket.UploadFromStreamWithID(ctx, id, id, content, options.GridFSUpload().SetMetadata(meta)); err != nil {
+	if err := r.upload(ctx, id, content, meta); err != nil {
 		return fmt.Errorf("document: store content: %w", err)
 	}
 	if err := r.docs.Insert(ctx, tenant, id, d, evs...); err != nil {
