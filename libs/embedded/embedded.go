@@ -25,6 +25,9 @@ type Mongo struct {
 	uri    string
 	cancel context.CancelFunc
 	done   chan struct{}
+	// SQLite backend: the data directory and the stop of the _id indexer (sqliteid.go).
+	dir          string
+	stopIndexing func()
 }
 
 // StartMongo starts FerretDB with its SQLite backend storing its files in dir (created when missing) and
@@ -40,12 +43,27 @@ func StartMongo(ctx context.Context, dir, addr string, logger *slog.Logger) (*Mo
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return startFerretDB(ctx, &ferretdb.Config{
+	m, err := startFerretDB(ctx, &ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: addr},
 		Logger:    logger,
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + abs + "/",
 	})
+	if err != nil {
+		return nil, err
+	}
+	m.dir = abs
+	indexCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	indexed := make(chan struct{})
+	go func() {
+		defer close(indexed)
+		indexIDs(indexCtx, abs)
+	}()
+	m.stopIndexing = func() {
+		stop()
+		<-indexed
+	}
+	return m, nil
 }
 
 // StartMongoPostgres starts FerretDB with its PostgreSQL backend on the database postgresURL names
@@ -117,11 +135,24 @@ func dialable(uri string) bool {
 	return true
 }
 
+// IndexIDs adds at once the _id index FerretDB's queries can use to the collections created since the last tick of
+// the indexer (see sqliteid.go); a no-op on the PostgreSQL backend.
+func (m *Mongo) IndexIDs(ctx context.Context) error {
+	if m.dir == "" {
+		return nil
+	}
+	_, err := IndexSQLiteIDs(ctx, m.dir)
+	return err
+}
+
 // URI is the mongodb:// connection string of the server.
 func (m *Mongo) URI() string { return m.uri }
 
 // Close stops the server and waits until its backend is closed.
 func (m *Mongo) Close() {
+	if m.stopIndexing != nil {
+		m.stopIndexing()
+	}
 	m.cancel()
 	<-m.done
 }
