@@ -125,10 +125,10 @@ func TestRoutesMatchContract(t *testing.T) {
 			slices.Contains(reconcile.PurposeRoutes, r) || slices.Contains(receivable.PurposeRoutes, r) ||
 			slices.Contains(ledger.PurposeRoutes, r) || slices.Contains(subsidy.PurposeRoutes, r)
 		ifMatch := slices.Contains(run.IfMatchRoutes, r) || slices.Contains(settings.IfMatchRoutes, r) ||
-			slices.Contains(reconcile.IfMatchRoutes, r) || slices.Contains(receivable.IfMatchRoutes, r) ||
+			slices.Contains(schedule.IfMatchRoutes, r) || slices.Contains(reconcile.IfMatchRoutes, r) || slices.Contains(receivable.IfMatchRoutes, r) ||
 			slices.Contains(subsidy.IfMatchRoutes, r)
 		idem := slices.Contains(run.CreationRoutes, r) || slices.Contains(statement.IdempotentRoutes, r) ||
-			slices.Contains(receivable.CreationRoutes, r)
+			slices.Contains(receivable.CreationRoutes, r) || slices.Contains(schedule.CreationRoutes, r)
 		for name, want := range map[string]bool{"Purpose": purpose, "IfMatch": ifMatch, "IdempotencyKey": idem} {
 			if has(op, name) != want {
 				t.Errorf("%s: parameter %s documented %v, want %v", r, name, !want, want)

@@ -146,7 +146,7 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 
 	protect := endpoint.Chain(authn.Middleware(verifier), kit.AuditDenials(auditor), authz.Middleware(enforcer))
 	rt := httpkit.NewRouter()
-	kit.Mount(rt, logger, protect, idemMW, slices.Concat(run.CreationRoutes, receivable.CreationRoutes),
+	kit.Mount(rt, logger, protect, idemMW, slices.Concat(run.CreationRoutes, receivable.CreationRoutes, schedule.CreationRoutes),
 		slices.Concat(app.Schedules.KitRoutes(), app.Runs.KitRoutes(logger), app.Settings.KitRoutes(), app.Receivables.KitRoutes(),
 			app.Ledger.KitRoutes(), app.Subsidy.KitRoutes(), app.Statements.KitRoutes(idem), app.Reconcile.KitRoutes()))
 

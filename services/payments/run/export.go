@@ -255,7 +255,7 @@ func transaction(id, run string, at schedule.Attempt) (sepa.Transaction, error) 
 		return sepa.Transaction{}, err
 	}
 	tx := sepa.Transaction{EndToEndID: at.EndToEndID, AmountCents: at.AmountCents, CreditorName: cr.Name,
-		CreditorIBAN: to, Unstructured: at.Reference}
+		CreditorIBAN: to, CreditorBIC: cr.BIC, Unstructured: at.Reference}
 	if cr.Communication != "" {
 		if o, err := ogm.Parse(cr.Communication); err == nil {
 			tx.StructuredOGM = o

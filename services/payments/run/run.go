@@ -255,7 +255,7 @@ func endToEnd(number string, n int) string {
 // creditor resolves the payee of an instalment as the file will name it.
 func (s *Service) creditor(ctx context.Context, tenant string, in schedule.Instalment) (*schedule.Creditor, error) {
 	if in.Payee.Kind == "third_party" {
-		return &schedule.Creditor{Name: in.Payee.Name, IBAN: in.Payee.IBAN, Communication: in.Payee.Communication}, nil
+		return &schedule.Creditor{Name: in.Payee.Name, IBAN: in.Payee.IBAN, BIC: in.Payee.BIC, Communication: in.Payee.Communication}, nil
 	}
 	p, err := s.Proj.Payee(ctx, tenant, in.PersonID)
 	if errors.Is(err, projection.ErrNotFound) || (err == nil && (p.IBAN == "" || p.Name() == "")) {

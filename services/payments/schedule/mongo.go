@@ -54,6 +54,7 @@ type Payee struct {
 	Kind          string `bson:"kind" json:"kind"` // "beneficiary" or "third_party"
 	Name          string `bson:"name,omitempty" json:"name,omitempty"`
 	IBAN          string `bson:"iban,omitempty" json:"iban,omitempty"`
+	BIC           string `bson:"bic,omitempty" json:"bic,omitempty"` // a third party's bank, optional (ReissueReturned)
 	Communication string `bson:"communication,omitempty" json:"communication,omitempty"`
 }
 
@@ -77,6 +78,7 @@ type Schedule struct {
 type Creditor struct {
 	Name          string `bson:"name" json:"name"`
 	IBAN          string `bson:"iban" json:"iban"`
+	BIC           string `bson:"bic,omitempty" json:"bic,omitempty"`
 	Communication string `bson:"communication,omitempty" json:"communication,omitempty"`
 }
 
@@ -118,6 +120,8 @@ type Instalment struct {
 	// Booking and Returns: what the bank statements said of it (package reconcile, booking.go).
 	Booking *Booking `bson:"booking,omitempty" json:"booking,omitempty"`
 	Returns []Return `bson:"returns,omitempty" json:"returns,omitempty"`
+	// Reissues: the accountant put the returned payment back in the due list (reissue.go).
+	Reissues []Reissued `bson:"reissues,omitempty" json:"reissues,omitempty"`
 }
 
 // Repository keeps schedules and instalments.

@@ -24,10 +24,12 @@ const (
 )
 
 // PurposeRoutes need X-Purpose (they read personal data).
-var PurposeRoutes = []string{RouteInstalments, RouteFilePayments, RouteSchedule}
+var PurposeRoutes = []string{RouteInstalments, RouteFilePayments, RouteSchedule, RouteInstalment}
 
 // Routes lists the package's route patterns.
-func Routes() []string { return []string{RouteInstalments, RouteFilePayments, RouteSchedule} }
+func Routes() []string {
+	return []string{RouteInstalments, RouteFilePayments, RouteSchedule, RouteInstalment, RouteReissue}
+}
 
 // View is an instalment as finance sees it: the payee's name and account, the file number, the run.
 type View struct {
@@ -292,7 +294,7 @@ type FilePaymentsView struct {
 
 // KitRoutes are the package's routes with their endpoints.
 func (s *Service) KitRoutes() []kit.Route {
-	return []kit.Route{
+	return append([]kit.Route{
 		{Pattern: RouteInstalments, Decode: decodeList, Endpoint: func(ctx context.Context, req any) (any, error) {
 			a, err := kit.ActorFrom(ctx)
 			if err != nil {
@@ -320,7 +322,7 @@ func (s *Service) KitRoutes() []kit.Route {
 			r := req.(idRequest)
 			return s.Get(ctx, a, r.id, r.purpose)
 		}},
-	}
+	}, s.reissueRoutes()...)
 }
 
 func init() {

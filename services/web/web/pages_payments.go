@@ -39,16 +39,21 @@ func runPagePath(id string) string { return "/payments/runs/" + url.PathEscape(i
 var paymentKinds = []string{"ris", "eris", "aide_sociale", "amu"}
 
 var instalmentFilterFields = []formField{
-	{"kind", "payments.kind"}, {"budget_article", "payments.budget_article"}, {"due_by", "payments.due_by"},
+	{"status", "payments.status"}, {"kind", "payments.kind"}, {"budget_article", "payments.budget_article"}, {"due_by", "payments.due_by"},
 	{"file_number", "payments.file_number"},
 }
 
 // instalmentsData is the page data of payments_instalments.html.
 type instalmentsData struct {
-	Page  InstalmentPage
-	Pager pager
-	Kinds []string
+	Page     InstalmentPage
+	Pager    pager
+	Kinds    []string
+	Statuses []string
 }
+
+// instalmentStatuses are the lists the due instalments page shows: the due ones (the default), the returned
+// ones waiting for a reissue.
+var instalmentStatuses = []string{"scheduled", "returned"}
 
 const paymentsPageSize = 50
 
@@ -71,6 +76,9 @@ func (s *Server) instalmentsPage(w http.ResponseWriter, r *http.Request, sess *S
 		}
 	}
 	f := newForm(instalmentFilterFields, values)
+	if st := values.Get("status"); st != "" && !slices.Contains(instalmentStatuses, st) {
+		f.Fail("status", translate(l, "payments.invalid"))
+	}
 	if k := values.Get("kind"); k != "" && !slices.Contains(paymentKinds, k) {
 		f.Fail("kind", translate(l, "payments.invalid"))
 	}
@@ -79,13 +87,13 @@ func (s *Server) instalmentsPage(w http.ResponseWriter, r *http.Request, sess *S
 			f.Fail("due_by", translate(l, "payments.date_invalid"))
 		}
 	}
-	data := instalmentsData{Page: InstalmentPage{Items: []Instalment{}}, Kinds: paymentKinds}
+	data := instalmentsData{Page: InstalmentPage{Items: []Instalment{}}, Kinds: paymentKinds, Statuses: instalmentStatuses}
 	status := http.StatusOK
 	if f.HasErrors() {
 		status = http.StatusUnprocessableEntity
 	} else {
 		page := pageParam(r)
-		res, err := s.payments.Instalments(r.Context(), s.call(r, sess), InstalmentFilter{Kind: values.Get("kind"),
+		res, err := s.payments.Instalments(r.Context(), s.call(r, sess), InstalmentFilter{Status: values.Get("status"), Kind: values.Get("kind"),
 			BudgetArticle: values.Get("budget_article"), DueBy: values.Get("due_by"), FileNumber: values.Get("file_number")},
 			page, paymentsPageSize)
 		var ae *APIError

@@ -89,6 +89,7 @@ type InstalmentPage struct {
 
 // InstalmentFilter narrows the due list.
 type InstalmentFilter struct {
+	Status        string // "" or scheduled: the due list; returned: waiting for a reissue
 	Kind          string
 	BudgetArticle string
 	DueBy         string
@@ -163,7 +164,7 @@ func runPath(id string) string { return "/v1/runs/" + url.PathEscape(id) }
 // Instalments reads a page of the due list (status scheduled) under the filter.
 func (c *PaymentsClient) Instalments(ctx context.Context, cl call, f InstalmentFilter, page, size int) (InstalmentPage, error) {
 	q := url.Values{"page": {strconv.Itoa(page)}, "page_size": {strconv.Itoa(size)}}
-	for k, v := range map[string]string{"kind": f.Kind, "budget_article": f.BudgetArticle, "due_by": f.DueBy, "file_number": f.FileNumber} {
+	for k, v := range map[string]string{"status": f.Status, "kind": f.Kind, "budget_article": f.BudgetArticle, "due_by": f.DueBy, "file_number": f.FileNumber} {
 		if v != "" {
 			q.Set(k, v)
 		}

@@ -213,8 +213,10 @@ func (s *Server) routes(rt *httpkit.Router) {
 	s.inquiryRoutes(handle)
 	// The committee's sessions and the president's urgent decisions (pages_sessions.go).
 	s.sessionRoutes(handle)
-	// Due instalments and payment runs, over the payments service (pages_payments.go).
+	// Due instalments and payment runs, over the payments service (pages_payments.go); a payment's page and the
+	// reissue of a returned one (pages_reissue.go).
 	s.paymentRoutes(handle)
+	s.reissueRoutes(handle)
 	// Recoveries, ledgers, subsidy and accounting exports (pages_recoveries.go, pages_ledger.go, pages_subsidy.go).
 	s.recoveryRoutes(handle)
 	// Bank statements and the reconciliation queue (pages_statements.go).
