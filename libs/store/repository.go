@@ -157,6 +157,18 @@ func (r *Repository[T]) update(ctx context.Context, tenant, id string, expected 
 	filter := bson.D{{Key: "_id", Value: id}, {Key: "tenant", Value: tenant}, {Key: "version", Value: cur.Version}}
 
 	unlock := LockDocument(r.coll, id)
+	if IsFerretDB(ctx, r.coll.Database()) {
+		// The conditions checked under the lock, the update by _id alone (see IsFerretDB).
+		same, err := r.atVersion(ctx, tenant, id, cur.Version)
+		if err != nil || !same {
+			unlock()
+			if err != nil {
+				return 0, err
+			}
+			return 0, r.conflict(ctx, id)
+		}
+		filter = bson.D{{Key: "_id", Value: id}}
+	}
 	res, err := r.coll.UpdateOne(ctx, filter, update)
 	unlock()
 	if err != nil {
@@ -167,6 +179,23 @@ func (r *Repository[T]) update(ctx context.Context, tenant, id string, expected 
 	}
 	r.notify(id, evs)
 	return next, nil
+}
+
+// atVersion tells whether document id is tenant's and still at version.
+func (r *Repository[T]) atVersion(ctx context.Context, tenant, id string, version int64) (bool, error) {
+	var doc struct {
+		Tenant  string `bson:"tenant"`
+		Version int64  `bson:"version"`
+	}
+	err := r.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}},
+		options.FindOne().SetProjection(bson.D{{Key: "tenant", Value: 1}, {Key: "version", Value: 1}})).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: read %s of %s: %w", id, r.coll.Name(), err)
+	}
+	return doc.Tenant == tenant && doc.Version == version, nil
 }
 
 // conflict explains why a guarded update matched nothing: the document is gone, or its version moved.
