@@ -49,7 +49,8 @@ func Collections(db *mongo.Database) []*mongo.Collection {
 }
 
 // EnsureIndexes creates the indexes: the OGM (unique in a tenant), a person's and a file's receivables, the list by
-// status, the statement lines already booked, and the payees by IBAN (matching by IBAN and amount).
+// status, the statement lines already booked, the accounts earlier payments came from (the manual match's
+// suggestions), and the payees by IBAN (matching by IBAN and amount).
 func EnsureIndexes(ctx context.Context, db *mongo.Database) error {
 	if err := store.EnsureIndexes(ctx, db.Collection(CollReceivables),
 		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "ogm", Value: 1}}, Options: options.Index().SetUnique(true)},
@@ -57,6 +58,7 @@ func EnsureIndexes(ctx context.Context, db *mongo.Database) error {
 		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "file_id", Value: 1}}},
 		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "status", Value: 1}, {Key: "created_on", Value: 1}}},
 		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "payments.statement_line_id", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "tenant", Value: 1}, {Key: "payments.debtor_iban", Value: 1}}},
 	); err != nil {
 		return err
 	}

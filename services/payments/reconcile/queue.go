@@ -26,7 +26,7 @@ const (
 	ItemMatched = "matched"
 )
 
-// Kinds of manual match.
+// Kinds of manual match (and MatchReceivable, manual_receivable.go).
 const (
 	MatchPayment   = "payment"   // the line books (debit) or returns (credit) this payment
 	MatchExplained = "explained" // no payment: bank fees, a transfer between the CPAS's accounts… with a note
@@ -36,6 +36,7 @@ const (
 type Match struct {
 	Kind         string    `bson:"kind" json:"kind"`
 	InstalmentID string    `bson:"instalment_id,omitempty" json:"instalment_id,omitempty"`
+	ReceivableID string    `bson:"receivable_id,omitempty" json:"receivable_id,omitempty"`
 	Note         string    `bson:"note,omitempty" json:"note,omitempty"`
 	By           string    `bson:"by" json:"by"`
 	At           time.Time `bson:"at" json:"at"`
@@ -202,11 +203,13 @@ func (s *Service) Suggestions(ctx context.Context, tenant string, it Item) ([]Su
 type MatchInput struct {
 	Kind         string `json:"kind"`
 	InstalmentID string `json:"instalment_id"`
+	ReceivableID string `json:"receivable_id"`
 	Note         string `json:"note"`
 }
 
 // ManualMatch records the accountant's match of item id (read at version expected): a payment (the line's amount
-// must be the payment's: never forced; a debit books it, a credit returns it) or an explanation. Audited.
+// must be the payment's: never forced; a debit books it, a credit returns it), a receivable (a credit only, at
+// most its balance: never forced; manual_receivable.go) or an explanation. Audited.
 func (s *Service) ManualMatch(ctx context.Context, a kit.Actor, id string, expected int64, in MatchInput) (ItemRecord, error) {
 	rec, err := s.Get(ctx, a, id)
 	if err != nil {
@@ -229,11 +232,24 @@ func (s *Service) ManualMatch(ctx context.Context, a kit.Actor, id string, expec
 		if len(in.Note) < 3 || len(in.Note) > 500 {
 			fs.Add("note", "payments.note_length")
 		}
+	case MatchReceivable:
+		if !takesReceivable(it) {
+			fs.Add("kind", "payments.receivable_credit_only")
+		}
+		if !kit.IsUUID(in.ReceivableID) {
+			fs.Add("receivable_id", "required")
+		}
+		if len(in.Note) > 500 {
+			fs.Add("note", "payments.note_length")
+		}
 	default:
 		fs.Add("kind", "invalid")
 	}
 	if err := fs.Err(); err != nil {
 		return rec, err
+	}
+	if in.Kind == MatchReceivable {
+		return s.matchReceivable(ctx, a, id, expected, in)
 	}
 	p := newPass(ctx, a.Tenant, it.StatementID)
 	outcome := OutcomeExplained
@@ -291,15 +307,21 @@ func (s *Service) ManualMatch(ctx context.Context, a kit.Actor, id string, expec
 			return rec, err
 		}
 	}
-	at := s.now().UTC().Truncate(time.Millisecond)
-	_, err = s.Queue.UpdateIfVersion(ctx, a.Tenant, id, expected, func(x *Item) ([]events.Event, error) {
+	return s.recordMatch(ctx, a, id, expected, it, outcome, Match{Kind: in.Kind, InstalmentID: in.InstalmentID, Note: in.Note})
+}
+
+// recordMatch marks item id (read at version expected) matched by the actor with m, sets its statement line's
+// outcome and counts, and audits the match.
+func (s *Service) recordMatch(ctx context.Context, a kit.Actor, id string, expected int64, it Item, outcome string, m Match) (ItemRecord, error) {
+	m.By, m.At = a.UserID, s.now().UTC().Truncate(time.Millisecond)
+	_, err := s.Queue.UpdateIfVersion(ctx, a.Tenant, id, expected, func(x *Item) ([]events.Event, error) {
 		x.Status = ItemMatched
 		x.Line.Outcome = outcome
-		x.Match = &Match{Kind: in.Kind, InstalmentID: in.InstalmentID, Note: in.Note, By: a.UserID, At: at}
+		x.Match = &m
 		return nil, nil
 	})
 	if err != nil {
-		return rec, err
+		return ItemRecord{}, err
 	}
 	sid, idx, _ := statement.ParseLineID(it.LineID)
 	_ = s.Lines.SetOutcomes(ctx, a.Tenant, sid, idx/statement.ChunkSize, map[int]string{idx: outcome})
@@ -314,7 +336,7 @@ func (s *Service) ManualMatch(ctx context.Context, a kit.Actor, id string, expec
 
 // ReleaseReturned puts back in the due list the returned payments to a beneficiary whose account changed since
 // the return (hourly): the next run reissues them with a new EndToEndId. A third party's returned payment waits
-// for the accountant.
+// for the accountant's reissue with the corrected creditor (schedule.Service.ReissueReturned).
 func (s *Service) ReleaseReturned(ctx context.Context) {
 	cur, err := s.Schedules.Instalments.Collection().Find(ctx, bson.D{{Key: "status", Value: schedule.StatusReturned}})
 	if err != nil {

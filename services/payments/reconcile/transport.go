@@ -33,6 +33,8 @@ type ItemView struct {
 	Item
 	Version     int64        `json:"version"`
 	Suggestions []Suggestion `json:"suggestions,omitempty"`
+	// ReceivableSuggestions: for an open credit line, the open receivables it may pay.
+	ReceivableSuggestions []ReceivableSuggestion `json:"receivable_suggestions,omitempty"`
 }
 
 // Headers sets the ETag.
@@ -112,6 +114,9 @@ func (s *Service) KitRoutes() []kit.Route {
 			v := ItemView{ID: rec.ID, Item: rec.State, Version: rec.Version, Suggestions: []Suggestion{}}
 			if rec.State.Status == ItemOpen {
 				if v.Suggestions, err = s.Suggestions(ctx, a.Tenant, rec.State); err != nil {
+					return nil, err
+				}
+				if v.ReceivableSuggestions, err = s.ReceivableSuggestions(ctx, a.Tenant, rec.State); err != nil {
 					return nil, err
 				}
 			}

@@ -15,8 +15,9 @@ import (
 // imported, newest first, with the upload form (camt.053 .02/.08 or CODA 2.6; the file streams through to the
 // service, a small script shows the upload's progress, the service's report comes at the end: the statement's
 // page with its counts), the statement's page, the reconciliation queue (the lines left to match, with the
-// reason) and a line's page with its suggestions, the manual match of a payment (same amount only) or an
-// explanation. Finance only; social workers never see statements.
+// reason) and a line's page with its suggestions, the manual match of a payment (same amount only), of a credit to
+// a receivable (chosen among the suggestions or by its id; at most its balance) or an explanation. Finance only;
+// social workers never see statements.
 
 // statementMaxBytes is the largest statement file the upload form passes on (the payments service's default).
 const statementMaxBytes = 200 << 20
@@ -192,7 +193,8 @@ func (s *Server) reconciliationPage(w http.ResponseWriter, r *http.Request, sess
 	s.render(w, r, http.StatusOK, "payments_reconciliation", v)
 }
 
-var matchFields = []formField{{"instalment_id", "reconciliation.payment"}, {"note", "reconciliation.note"}}
+var matchFields = []formField{{"instalment_id", "reconciliation.payment"}, {"receivable_id", "reconciliation.receivable"},
+	{"note", "reconciliation.note"}}
 
 // reconciliationItemData is the page data of payments_reconciliation_item.html.
 type reconciliationItemData struct {
@@ -229,8 +231,8 @@ func (s *Server) matchReconciliationItem(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	in := QueueMatch{Kind: r.PostFormValue("kind"), InstalmentID: strings.TrimSpace(r.PostFormValue("instalment_id")),
-		Note: strings.TrimSpace(r.PostFormValue("note"))}
-	f := newForm(matchFields, url.Values{"note": {in.Note}, "instalment_id": {in.InstalmentID}})
+		ReceivableID: strings.ToLower(strings.TrimSpace(r.PostFormValue("receivable_id"))), Note: strings.TrimSpace(r.PostFormValue("note"))}
+	f := newForm(matchFields, url.Values{"note": {in.Note}, "instalment_id": {in.InstalmentID}, "receivable_id": {in.ReceivableID}})
 	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
 	switch {
 	case err != nil || version < 1:
@@ -239,12 +241,19 @@ func (s *Server) matchReconciliationItem(w http.ResponseWriter, r *http.Request,
 		f.Fail("note", translate(l, "reconciliation.note.required"))
 	case in.Kind == "payment" && !uuidLike(in.InstalmentID):
 		f.Fail("instalment_id", translate(l, "payments.invalid"))
-	case in.Kind != "explained" && in.Kind != "payment":
+	case in.Kind == "receivable" && in.ReceivableID == "":
+		f.Fail("receivable_id", translate(l, "reconciliation.receivable.required"))
+	case in.Kind == "receivable" && !uuidLike(in.ReceivableID):
+		f.Fail("receivable_id", translate(l, "reconciliation.receivable.invalid"))
+	case in.Kind != "explained" && in.Kind != "payment" && in.Kind != "receivable":
 		f.General = append(f.General, translate(l, "payments.invalid"))
 	}
 	if f.HasErrors() {
 		s.renderReconciliationItem(w, r, sess, http.StatusUnprocessableEntity, f)
 		return
+	}
+	if in.Kind != "receivable" {
+		in.ReceivableID = ""
 	}
 	_, err = s.payments.MatchQueueItem(r.Context(), s.call(r, sess), id, version, in)
 	var ae *APIError

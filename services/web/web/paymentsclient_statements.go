@@ -132,10 +132,25 @@ type QueueItem struct {
 	Match       *struct {
 		Kind         string    `json:"kind"`
 		InstalmentID string    `json:"instalment_id"`
+		ReceivableID string    `json:"receivable_id"`
 		Note         string    `json:"note"`
 		At           time.Time `json:"at"`
 	} `json:"match"`
 	Suggestions []QueueSuggestion `json:"suggestions"`
+	// ReceivableSuggestions: for an open credit line, the open receivables it may pay.
+	ReceivableSuggestions []ReceivableSuggestion `json:"receivable_suggestions"`
+}
+
+// ReceivableSuggestion is an open receivable a queued credit may pay.
+type ReceivableSuggestion struct {
+	ReceivableID string   `json:"receivable_id"`
+	OGM          string   `json:"ogm"`
+	PersonName   string   `json:"person_name"`
+	FileNumber   string   `json:"file_number"`
+	Source       string   `json:"source"`
+	AmountCents  int64    `json:"amount_cents"`
+	BalanceCents int64    `json:"balance_cents"`
+	Why          []string `json:"why"`
 }
 
 // QueuePage is a page of the queue.
@@ -148,6 +163,7 @@ type QueuePage struct {
 type QueueMatch struct {
 	Kind         string `json:"kind"`
 	InstalmentID string `json:"instalment_id,omitempty"`
+	ReceivableID string `json:"receivable_id,omitempty"`
 	Note         string `json:"note,omitempty"`
 }
 

@@ -64,7 +64,7 @@ func TestEndToEndReissue(t *testing.T) {
 	feedPayments(t, papp, "be.cpas.decisions.decision.adopted.v1", "entraide-decisions", d, map[string]any{
 		"decision_id": d, "person_id": p, "file_id": f, "source": "session", "kind": "aide_sociale", "subtype": "rent_guarantee",
 		"outcome": "granted", "monthly_cents": 0, "first_month_cents": 0, "one_off_cents": 180000, "periodicity": "once", "piis": false,
-		"payee": map[string]any{"kind": "third_party", "name": "Immo Clémenceau SRL", "iban": "BE05068123456775", "communication": "123456789002"},
+		"payee":      map[string]any{"kind": "third_party", "name": "Immo Clémenceau SRL", "iban": "BE05068123456775", "communication": "123456789002"},
 		"decided_on": today.String()})
 
 	acc := newBrowser(t, hs.URL).login("demo", "comptable", pw)
