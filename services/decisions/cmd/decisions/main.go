@@ -3,75 +3,18 @@
 package main
 
 import (
-	"context"
-	"flag"
-	"fmt"
-	"log/slog"
-	"os"
-	"os/signal"
-	"syscall"
-	"time"
-
-	"github.com/entraide/entraide/libs/config"
-	"github.com/entraide/entraide/libs/events"
-	"github.com/entraide/entraide/libs/httpkit"
+	"github.com/entraide/entraide/libs/servicekit"
 	"github.com/entraide/entraide/services/decisions"
 )
 
 func main() {
-	env := flag.Bool("env", false, "print the environment variables (Markdown table) and exit")
-	healthcheck := flag.Bool("healthcheck", false, httpkit.HealthcheckUsage)
-	setup := flag.Bool("setup", false, setupUsage)
-	flag.Parse()
-
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	r := config.FromEnv()
-	cfg := decisions.LoadConfig(r)
-	if *env {
-		fmt.Print(config.Markdown(r.Vars()))
-		return
-	}
-	if *healthcheck {
-		os.Exit(httpkit.HealthcheckExit(cfg.HTTPAddr))
-	}
-	if err := r.Err(); err != nil {
-		logger.Error("bad configuration", "error", err.Error())
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if *setup {
-		if err := runSetup(ctx, cfg, logger); err != nil {
-			logger.Error("setup failed", "error", err.Error())
-			os.Exit(1)
-		}
-		logger.Info("setup done: indexes and topics exist")
-		return
-	}
-	if err := decisions.Run(ctx, cfg, logger); err != nil {
-		logger.Error("decisions stopped", "error", err.Error())
-		os.Exit(1)
-	}
-}
-
-const setupUsage = "create this service's MongoDB indexes (as every start does) and the Kafka topics, then exit: " +
-	"the init job run before the service starts or is upgraded"
-
-// runSetup assembles the service once — which creates its indexes, as every start does — and creates the
-// topics (events.DefaultTopics with their .dlq twins; existing ones are left as they are), then returns.
-func runSetup(ctx context.Context, cfg decisions.Config, logger *slog.Logger) error {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
-	app, err := decisions.NewApp(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	if err := app.Close(ctx); err != nil {
-		return err
-	}
-	if len(cfg.KafkaBrokers) == 0 {
-		logger.Warn("KAFKA_BROKERS is empty: no topic created")
-		return nil
-	}
-	return events.EnsureTopics(ctx, cfg.KafkaBrokers, events.DefaultTopics(cfg.KafkaReplicationFactor)...)
+	servicekit.Main(servicekit.Command[decisions.Config]{
+		Name:       "decisions",
+		LoadConfig: servicekit.ReaderErr(decisions.LoadConfig),
+		HTTPAddr:   func(c decisions.Config) string { return c.HTTPAddr },
+		Setup: servicekit.SetupByAssembly(decisions.NewApp, func(c decisions.Config) servicekit.Kafka {
+			return servicekit.Kafka{Brokers: c.KafkaBrokers, ReplicationFactor: c.KafkaReplicationFactor}
+		}),
+		Run: decisions.Run,
+	})
 }
