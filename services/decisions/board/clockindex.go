@@ -30,7 +30,7 @@ type Clock struct {
 // ClockIndex is a ready-made Source for a package with many open clocks (notifications, reviews, MediPrima
 // encodings, PIIS…): a packed index like the request clocks' (see packed), written by its owner and read by the
 // board. The owner calls Put after each write that opens or moves a clock and Remove when it stops (both
-// idempotent; call them after the document's own write and retry them, or rebuild with Replace, which reads as
+// idempotent; call them after the document's own write and retry them, or rebuild with Replace, whose list reads
 // the whole truth of a tenant). Register it with Service.Add.
 //
 //	idx := board.NewClockIndex(db, "decision", board.ClockNotification, board.ClockMediPrima)
@@ -84,17 +84,25 @@ func (x *ClockIndex) Remove(ctx context.Context, tenant, key string) error {
 	return x.idx.set(ctx, tenant, key, "")
 }
 
-// Replace writes every open clock of tenant at once (a rebuild).
-func (x *ClockIndex) Replace(ctx context.Context, tenant string, cs []Clock) error {
-	lines := make(map[string]string, len(cs))
-	for _, c := range cs {
-		l, err := clockLine(c)
+// Replace rebuilds tenant's index from list, which reads every open clock of tenant from the owner's documents
+// (the whole truth of the tenant). A Put or Remove made while list reads, by this process or another, is kept:
+// the index notes where it stood before calling list (see packed.replace).
+func (x *ClockIndex) Replace(ctx context.Context, tenant string, list func(context.Context) ([]Clock, error)) error {
+	return x.idx.replace(ctx, tenant, func(ctx context.Context) (map[string]string, error) {
+		cs, err := list(ctx)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		lines[c.Key] = l
-	}
-	return x.idx.replace(ctx, tenant, lines)
+		lines := make(map[string]string, len(cs))
+		for _, c := range cs {
+			l, err := clockLine(c)
+			if err != nil {
+				return nil, err
+			}
+			lines[c.Key] = l
+		}
+		return lines, nil
+	})
 }
 
 func parseItems(lines []string) []Item {

@@ -34,6 +34,8 @@ type Directory struct {
 
 	mu     sync.Mutex
 	parsed map[string]parsedFiles // by tenant
+
+	scanned func() // tests: called after a rebuild's scan
 }
 
 type parsedFiles struct {
@@ -84,21 +86,27 @@ func (d *Directory) FileChanged(ctx context.Context, f projection.File) error {
 	return d.idx.set(ctx, f.Tenant, f.ID, fileLine(f))
 }
 
-// Rebuild writes tenant's directory from the projection (a scan of the tenant's files).
+// Rebuild writes tenant's directory from the projection (a scan of the tenant's files); a FileChanged made during
+// the scan is kept (see packed.replace).
 func (d *Directory) Rebuild(ctx context.Context, tenant string) error {
-	cur, err := d.db.Collection(projection.CollFiles).Find(ctx, bson.D{{Key: "tenant", Value: tenant}, {Key: "open", Value: true}})
-	if err != nil {
-		return fmt.Errorf("board: files of a tenant: %w", err)
-	}
-	var fs []projection.File
-	if err := cur.All(ctx, &fs); err != nil {
-		return err
-	}
-	lines := make(map[string]string, len(fs))
-	for _, f := range fs {
-		lines[f.ID] = fileLine(f)
-	}
-	return d.idx.replace(ctx, tenant, lines)
+	return d.idx.replace(ctx, tenant, func(ctx context.Context) (map[string]string, error) {
+		cur, err := d.db.Collection(projection.CollFiles).Find(ctx, bson.D{{Key: "tenant", Value: tenant}, {Key: "open", Value: true}})
+		if err != nil {
+			return nil, fmt.Errorf("board: files of a tenant: %w", err)
+		}
+		var fs []projection.File
+		if err := cur.All(ctx, &fs); err != nil {
+			return nil, err
+		}
+		lines := make(map[string]string, len(fs))
+		for _, f := range fs {
+			lines[f.ID] = fileLine(f)
+		}
+		if d.scanned != nil {
+			d.scanned()
+		}
+		return lines, nil
+	})
 }
 
 // Files reads the tenant's open files (built from the projection when the tenant has no directory yet). Only

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -37,7 +39,7 @@ const (
 // about 45 µs a document (20,000 documents ≈ 900 ms on either backend), while one document of 1.6 MB holding the
 // same entries as text reads in about 40 ms. Each shard document is
 //
-//	{_id: "<tenant>|<shard>", tenant, shard, version, entries: "<key>\t<fields…>\n…"}
+//	{_id: "<tenant>|<shard>", tenant, shard, version, entries: "<key>\t<fields…>\n…", log: "<version>\t<key>\n…"}
 //
 // with one line per entry, keyed by its first field, lines sorted by key. A stamp document per tenant
 // ({_id: "<collection>|<tenant>", built, s00…s63: shard versions}) lets a reader keep the parsed index in memory
@@ -46,6 +48,11 @@ const (
 // write retry), then raise the shard's stamp with $max; a put or delete is idempotent and may be retried. An index
 // whose stamp is missing or not built (a tenant never read, or entries written before the first build) is built
 // by the reader from the source documents.
+//
+// Each shard also keeps in log its last version changes (at most logMax lines; an empty key is a rebuild's write),
+// written in the same update as the change. A rebuild notes the shards' versions before it reads the source
+// documents and, when it writes a shard, keeps the shard's current line of every key set since then (see
+// replace). Readers leave the log out of what they read.
 type packed struct {
 	coll   *mongo.Collection
 	stamps *mongo.Collection
@@ -62,6 +69,45 @@ type shardDoc struct {
 	Shard   int    `bson:"shard"`
 	Version int64  `bson:"version"`
 	Entries string `bson:"entries"`
+	// Log lists the last version changes of the shard, oldest first: "<version>\t<key>" (key "": a rebuild).
+	Log string `bson:"log,omitempty"`
+}
+
+// logMax bounds a shard's log (about 3 KB beside the ~25 KB of entries): a rebuild that finds more changes of a
+// shard during its scan than the log holds leaves that shard as it is (the next rebuild repairs it), which takes
+// more than 64 changes of one shard, some 4,000 of the tenant, during one scan.
+const logMax = 64
+
+// withoutLog is the projection of the readers: the entries without the log.
+var withoutLog = bson.D{{Key: "log", Value: 0}}
+
+// logged appends the change to version of key ("" for a rebuild) to the log, keeping the last logMax.
+func logged(log string, version int64, key string) string {
+	lines := splitLines(log)
+	lines = append(lines, strconv.FormatInt(version, 10)+"\t"+key)
+	if len(lines) > logMax {
+		lines = lines[len(lines)-logMax:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// setSince lists the keys set after version since (rebuilds' writes aside), and whether the log holds every
+// change after since (false: some fell off the log, or were written by a version of this code without it).
+func (d shardDoc) setSince(since int64) (map[string]bool, bool) {
+	keys := map[string]bool{}
+	n := int64(0)
+	for _, l := range splitLines(d.Log) {
+		v, key, _ := strings.Cut(l, "\t")
+		version, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || version <= since || version > d.Version {
+			continue
+		}
+		n++
+		if key != "" {
+			keys[key] = true
+		}
+	}
+	return keys, n == d.Version-since
 }
 
 func shardOf(key string) int {
@@ -156,7 +202,7 @@ func (p packed) loadIf(ctx context.Context, tenant string, requireBuilt bool) (*
 	}
 	if len(stale) > Shards/2 {
 		// Most shards moved (or nothing is cached): one query for the tenant's shards.
-		cur, err := p.coll.Find(ctx, bson.D{{Key: "tenant", Value: tenant}})
+		cur, err := p.coll.Find(ctx, bson.D{{Key: "tenant", Value: tenant}}, options.Find().SetProjection(withoutLog))
 		if err != nil {
 			return nil, fmt.Errorf("board: read %s: %w", p.coll.Name(), err)
 		}
@@ -175,7 +221,7 @@ func (p packed) loadIf(ctx context.Context, tenant string, requireBuilt bool) (*
 	} else {
 		for _, i := range stale {
 			var d shardDoc
-			err := p.coll.FindOne(ctx, bson.D{{Key: "_id", Value: shardID(tenant, i)}}).Decode(&d)
+			err := p.coll.FindOne(ctx, bson.D{{Key: "_id", Value: shardID(tenant, i)}}, options.FindOne().SetProjection(withoutLog)).Decode(&d)
 			if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 				return nil, fmt.Errorf("board: read %s: %w", p.coll.Name(), err)
 			}
@@ -198,7 +244,7 @@ func (p packed) set(ctx context.Context, tenant, key, line string) error {
 	if tenant == "" {
 		return store.ErrNoTenant
 	}
-	if strings.ContainsAny(key, "\t\n") || strings.Contains(line, "\n") || (line != "" && !strings.HasPrefix(line, key+"\t")) {
+	if key == "" || strings.ContainsAny(key, "\t\n") || strings.Contains(line, "\n") || (line != "" && !strings.HasPrefix(line, key+"\t")) {
 		return fmt.Errorf("board: malformed index line for %q", key)
 	}
 	shard := shardOf(key)
@@ -211,8 +257,8 @@ func (p packed) set(ctx context.Context, tenant, key, line string) error {
 	return p.stamp(ctx, tenant, map[int]int64{shard: version}, false)
 }
 
-// setShard writes the line in its shard under the shard's lock and returns the shard's new version (0: nothing
-// changed).
+// setShard writes the line in its shard under the shard's lock, with the change in the shard's log, and returns
+// the shard's new version (0: nothing changed).
 func (p packed) setShard(ctx context.Context, tenant string, shard int, key, line string) (int64, error) {
 	id := shardID(tenant, shard)
 	unlock := store.LockDocument(p.coll, id)
@@ -229,7 +275,7 @@ func (p packed) setShard(ctx context.Context, tenant string, shard int, key, lin
 			return 0, nil
 		}
 		if !found {
-			_, err = p.coll.InsertOne(ctx, shardDoc{ID: id, Tenant: tenant, Shard: shard, Version: 1, Entries: next})
+			_, err = p.coll.InsertOne(ctx, shardDoc{ID: id, Tenant: tenant, Shard: shard, Version: 1, Entries: next, Log: logged("", 1, key)})
 			if mongo.IsDuplicateKeyError(err) {
 				continue // another process created it: read again
 			}
@@ -239,7 +285,8 @@ func (p packed) setShard(ctx context.Context, tenant string, shard int, key, lin
 			return 1, nil
 		}
 		res, err := p.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: doc.Version}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "entries", Value: next}, {Key: "version", Value: doc.Version + 1}}}})
+			bson.D{{Key: "$set", Value: bson.D{{Key: "entries", Value: next}, {Key: "version", Value: doc.Version + 1},
+				{Key: "log", Value: logged(doc.Log, doc.Version+1, key)}}}})
 		if err != nil {
 			return 0, fmt.Errorf("board: write %s: %w", p.coll.Name(), err)
 		}
@@ -291,44 +338,138 @@ func replaceLine(s, key, line string) (string, bool) {
 	return strings.Join(lines, "\n"), true
 }
 
-// replace writes the whole index of tenant from lines keyed by their key (a build), then marks it built. A write
-// of an entry that lands while the source documents were being read may be overwritten by the older content:
-// the next change of that entry, or the next rebuild, brings it back.
-func (p packed) replace(ctx context.Context, tenant string, lines map[string]string) error {
+// replace rebuilds the index of tenant from the lines scan reads from the source documents (keyed by their key),
+// then marks it built. It must not undo a set made while scan reads (an owner wrote a document, then put its line;
+// in this process or another), whose line may be newer than what scan read. So replace notes each shard's version
+// before calling scan, then writes each shard under its lock and on its version (compare-and-set: read again and
+// retried when another process wrote it meanwhile) with scan's lines, except for the keys the shard's log says
+// were set after the noted version: those keep their current line (or absence). Such a set followed a document
+// write that scan saw or missed; should scan have read a still newer write, that write's own set follows and puts
+// its line. A shard whose log no longer reaches back to the noted version is left as it is (the next rebuild
+// repairs it). Not covered: a set that changes nothing is not logged; should an earlier set of that key have been
+// lost and the document come back, after scan read it, to what the index holds, the rebuild writes the line scan
+// read (the next change of that document, or the next rebuild, corrects it).
+func (p packed) replace(ctx context.Context, tenant string, scan func(context.Context) (map[string]string, error)) error {
 	if tenant == "" {
 		return store.ErrNoTenant
 	}
-	byShard := make([][]string, Shards)
+	before, err := p.shardVersions(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	lines, err := scan(ctx)
+	if err != nil {
+		return err
+	}
+	byShard := make([]map[string]string, Shards)
 	for key, line := range lines {
-		byShard[shardOf(key)] = append(byShard[shardOf(key)], line)
+		if key == "" || strings.ContainsAny(key, "\t\n") || strings.Contains(line, "\n") || !strings.HasPrefix(line, key+"\t") {
+			continue // a line set would refuse (the owners check their keys)
+		}
+		s := shardOf(key)
+		if byShard[s] == nil {
+			byShard[s] = map[string]string{}
+		}
+		byShard[s][key] = line
 	}
 	versions := map[int]int64{}
-	for shard, ls := range byShard {
-		slices.SortFunc(ls, func(a, b string) int {
-			ka, _, _ := strings.Cut(a, "\t")
-			kb, _, _ := strings.Cut(b, "\t")
-			return strings.Compare(ka, kb)
-		})
-		id := shardID(tenant, shard)
-		entries := strings.Join(ls, "\n")
-		unlock := store.LockDocument(p.coll, id)
-		var doc shardDoc
-		if err := p.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc); err == nil && doc.Entries == entries {
-			unlock() // unchanged: the readers' copies stay valid
-			versions[shard] = doc.Version
-			continue
-		}
-		err := p.coll.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "tenant", Value: tenant}, {Key: "shard", Value: shard}, {Key: "entries", Value: entries}}},
-				{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}}},
-			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&doc)
-		unlock()
+	for shard, built := range byShard {
+		v, err := p.rebuildShard(ctx, tenant, shard, before[shard], built)
 		if err != nil {
-			return fmt.Errorf("board: build %s: %w", p.coll.Name(), err)
+			return err
 		}
-		versions[shard] = doc.Version
+		versions[shard] = v
 	}
 	return p.stamp(ctx, tenant, versions, true)
+}
+
+// shardVersions reads the version of each shard of tenant (0: no shard yet).
+func (p packed) shardVersions(ctx context.Context, tenant string) (Versions, error) {
+	var out Versions
+	cur, err := p.coll.Find(ctx, bson.D{{Key: "tenant", Value: tenant}},
+		options.Find().SetProjection(bson.D{{Key: "shard", Value: 1}, {Key: "version", Value: 1}}))
+	if err != nil {
+		return out, fmt.Errorf("board: read %s: %w", p.coll.Name(), err)
+	}
+	var docs []shardDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return out, fmt.Errorf("board: read %s: %w", p.coll.Name(), err)
+	}
+	for _, d := range docs {
+		if d.Shard >= 0 && d.Shard < Shards {
+			out[d.Shard] = d.Version
+		}
+	}
+	return out, nil
+}
+
+// rebuildShard writes shard with the lines built (keyed by key) read after the shard was at version since,
+// keeping the lines set after since (see replace), and returns the shard's version.
+func (p packed) rebuildShard(ctx context.Context, tenant string, shard int, since int64, built map[string]string) (int64, error) {
+	id := shardID(tenant, shard)
+	unlock := store.LockDocument(p.coll, id)
+	defer unlock()
+	for range 10 {
+		var doc shardDoc
+		err := p.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc)
+		found := err == nil
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			return 0, fmt.Errorf("board: read %s: %w", p.coll.Name(), err)
+		}
+		want := built
+		if doc.Version > since {
+			set, complete := doc.setSince(since)
+			if !complete {
+				return doc.Version, nil // too many changes to tell which are newer than the scan: left as it is
+			}
+			want = maps.Clone(built)
+			if want == nil {
+				want = map[string]string{}
+			}
+			for key := range set {
+				delete(want, key)
+			}
+			for _, l := range splitLines(doc.Entries) {
+				if key, _, _ := strings.Cut(l, "\t"); set[key] {
+					want[key] = l
+				}
+			}
+		}
+		entries := joinSorted(want)
+		if found && doc.Entries == entries {
+			return doc.Version, nil // unchanged: the readers' copies stay valid
+		}
+		if !found {
+			_, err = p.coll.InsertOne(ctx, shardDoc{ID: id, Tenant: tenant, Shard: shard, Version: 1, Entries: entries, Log: logged("", 1, "")})
+			if mongo.IsDuplicateKeyError(err) {
+				continue // a set created it: read again
+			}
+			if err != nil {
+				return 0, fmt.Errorf("board: build %s: %w", p.coll.Name(), err)
+			}
+			return 1, nil
+		}
+		res, err := p.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "version", Value: doc.Version}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "entries", Value: entries}, {Key: "version", Value: doc.Version + 1},
+				{Key: "log", Value: logged(doc.Log, doc.Version+1, "")}}}})
+		if err != nil {
+			return 0, fmt.Errorf("board: build %s: %w", p.coll.Name(), err)
+		}
+		if res.MatchedCount == 1 {
+			return doc.Version + 1, nil
+		}
+	}
+	return 0, fmt.Errorf("board: %s shard %s: %w", p.coll.Name(), id, store.ErrConflict)
+}
+
+// joinSorted is the shard text of lines keyed by key: sorted by key.
+func joinSorted(lines map[string]string) string {
+	keys := slices.Sorted(maps.Keys(lines))
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = lines[k]
+	}
+	return strings.Join(out, "\n")
 }
 
 // tenants lists the tenants whose index was built.

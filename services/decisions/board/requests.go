@@ -33,6 +33,8 @@ type RequestClocks struct {
 
 	mu     sync.Mutex
 	parsed map[string]parsedClocks // by tenant
+
+	scanned func() // tests: called after a rebuild's scan
 }
 
 type parsedClocks struct {
@@ -73,31 +75,37 @@ func (s *RequestClocks) Sync(ctx context.Context, tenant, id string) error {
 	return s.idx.set(ctx, tenant, id, requestLine(id, rec.State))
 }
 
-// Rebuild writes tenant's index from the register (a scan of the tenant's open requests).
+// Rebuild writes tenant's index from the register (a scan of the tenant's open requests); a Sync made during the
+// scan is kept (see packed.replace).
 func (s *RequestClocks) Rebuild(ctx context.Context, tenant string) error {
 	filter, err := store.TenantFilter(tenant, bson.D{{Key: "open", Value: true}})
 	if err != nil {
 		return err
 	}
-	cur, err := s.db.Collection(request.CollRequests).Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: store.OutboxField, Value: 0}}))
-	if err != nil {
-		return fmt.Errorf("board: open requests: %w", err)
-	}
-	defer cur.Close(ctx)
-	lines := map[string]string{}
-	for cur.Next(ctx) {
-		v, err := store.Decode[request.Request](cur.Current, tenant)
+	return s.idx.replace(ctx, tenant, func(ctx context.Context) (map[string]string, error) {
+		cur, err := s.db.Collection(request.CollRequests).Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: store.OutboxField, Value: 0}}))
 		if err != nil {
-			return err
+			return nil, fmt.Errorf("board: open requests: %w", err)
 		}
-		if v.State.Status.Open() {
-			lines[v.ID] = requestLine(v.ID, v.State)
+		defer cur.Close(ctx)
+		lines := map[string]string{}
+		for cur.Next(ctx) {
+			v, err := store.Decode[request.Request](cur.Current, tenant)
+			if err != nil {
+				return nil, err
+			}
+			if v.State.Status.Open() {
+				lines[v.ID] = requestLine(v.ID, v.State)
+			}
 		}
-	}
-	if err := cur.Err(); err != nil {
-		return err
-	}
-	return s.idx.replace(ctx, tenant, lines)
+		if err := cur.Err(); err != nil {
+			return nil, err
+		}
+		if s.scanned != nil {
+			s.scanned()
+		}
+		return lines, nil
+	})
 }
 
 // Reconcile rebuilds the index of every tenant that has one (the hourly repair of a Sync that failed).
