@@ -32,11 +32,13 @@ var Kinds = []string{KindRIS, KindERIS, KindAideSociale, KindAMU}
 // OnceKey is the period key of a one-off aid.
 const OnceKey = "once"
 
-// Revision is a new monthly amount from a date.
+// Revision is a new monthly amount from a date and, when the revision names one, a new payee from that date's
+// month (payee.go).
 type Revision struct {
 	ID           string     `bson:"id" json:"id"`
 	From         civil.Date `bson:"from" json:"from"`
 	MonthlyCents int64      `bson:"monthly_cents" json:"monthly_cents"`
+	Payee        *Payee     `bson:"payee,omitempty" json:"payee,omitempty"`
 }
 
 // Suspension is a period without aid (both days included).

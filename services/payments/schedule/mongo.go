@@ -69,6 +69,9 @@ type Schedule struct {
 	Terms         Terms        `bson:"terms" json:"terms"`
 	Status        string       `bson:"status" json:"status"` // active, ended, refused
 	Receivables   []Receivable `bson:"receivables,omitempty" json:"receivables,omitempty"`
+	// PayeeCorrections are the third parties' creditors the accountant corrected at a reissue for the decision's
+	// later payments too (payee.go), oldest first.
+	PayeeCorrections []PayeeCorrection `bson:"payee_corrections,omitempty" json:"payee_corrections,omitempty"`
 	// Applied are the ids of the decision events applied to the terms (a redelivered one changes nothing).
 	Applied   []string  `bson:"applied" json:"-"`
 	CreatedAt time.Time `bson:"created_at" json:"created_at"`

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -53,18 +54,25 @@ type Reissued struct {
 	// when the next run is built).
 	Creditor *Creditor `bson:"creditor,omitempty" json:"creditor,omitempty"`
 	// IBAN is the account the payment goes to next (the beneficiary's, as the registry gave it at the reissue).
-	IBAN string    `bson:"iban" json:"iban"`
-	By   string    `bson:"by" json:"-"`
-	At   time.Time `bson:"at" json:"at"`
+	IBAN string `bson:"iban" json:"iban"`
+	// ApplyToDecision: the corrected creditor of a third party goes to the decision's later payments too (the
+	// schedule records it, payee.go), in place of the accounts it Replaces (the payee's and the returned ones).
+	ApplyToDecision bool      `bson:"apply_to_decision,omitempty" json:"apply_to_decision,omitempty"`
+	Replaces        []string  `bson:"replaces,omitempty" json:"replaces,omitempty"`
+	By              string    `bson:"by" json:"-"`
+	At              time.Time `bson:"at" json:"at"`
 }
 
 // ReissueInput is the accountant's reissue: nothing for a beneficiary (a confirmation), the corrected creditor for
-// a third party. Communication nil keeps the payee's structured communication, "" removes it.
+// a third party. Communication nil keeps the payee's structured communication, "" removes it. ApplyToDecision
+// (a third party only; a beneficiary's account is the registry's for every payment anyway) records the corrected
+// creditor for the decision's later payments to the same third party too.
 type ReissueInput struct {
-	Name          string  `json:"name,omitempty"`
-	IBAN          string  `json:"iban,omitempty"`
-	BIC           string  `json:"bic,omitempty"`
-	Communication *string `json:"communication,omitempty"`
+	Name            string  `json:"name,omitempty"`
+	IBAN            string  `json:"iban,omitempty"`
+	BIC             string  `json:"bic,omitempty"`
+	Communication   *string `json:"communication,omitempty"`
+	ApplyToDecision bool    `json:"apply_to_decision,omitempty"`
 }
 
 var bicPattern = regexp.MustCompile(`^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$`)
@@ -154,6 +162,9 @@ func (s *Service) ReissueReturned(ctx context.Context, a kit.Actor, id string, e
 		}
 		entry.Creditor = &Creditor{Name: payee.Name, IBAN: payee.IBAN, BIC: payee.BIC, Communication: payee.Communication}
 		entry.IBAN = payee.IBAN
+		if in.ApplyToDecision {
+			entry.ApplyToDecision, entry.Replaces = true, replacedAccounts(cur.State)
+		}
 	} else {
 		var fs problem.Fields
 		for field, v := range map[string]string{"name": in.Name, "iban": in.IBAN, "bic": in.BIC} {
@@ -200,7 +211,36 @@ func (s *Service) ReissueReturned(ctx context.Context, a kit.Actor, id string, e
 	}
 	s.Audit.Record(ctx, a, kit.Entry{Action: "instalment.reissue", ResourceType: "instalment", ResourceID: id, FileID: cur.State.FileID,
 		Purpose: "payment"})
+	if entry.ApplyToDecision {
+		// The correction goes to the schedule and the decision's scheduled payments by the planning, which the
+		// hourly planning retries if this one fails (payee.go): the reissue itself is done.
+		s.Audit.Record(ctx, a, kit.Entry{Action: "schedule.payee_correct", ResourceType: "schedule", ResourceID: cur.State.DecisionID,
+			FileID: cur.State.FileID, Purpose: "payment"})
+		if err := s.Reconcile(ctx, a.Tenant, cur.State.DecisionID); err != nil {
+			s.warn(ctx, "payee correction left to the hourly planning", err)
+		}
+	}
 	return s.Repo.Instalments.Load(ctx, a.Tenant, id)
+}
+
+// replacedAccounts are the accounts a third party's correction replaces: the payee's at the reissue and those the
+// bank returned this payment from.
+func replacedAccounts(in Instalment) []string {
+	var out []string
+	add := func(v string) {
+		if v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	add(in.Payee.IBAN)
+	for _, r := range in.Returns {
+		for _, at := range in.Attempts {
+			if at.EndToEndID == r.EndToEndID && at.Creditor != nil {
+				add(at.Creditor.IBAN)
+			}
+		}
+	}
+	return out
 }
 
 // AttemptView is a run the payment went into, as finance sees it.

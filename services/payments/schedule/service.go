@@ -128,19 +128,20 @@ type adoptedPayload struct {
 }
 
 type changePayload struct {
-	DecisionID   string     `json:"decision_id"`
-	RevisionID   string     `json:"revision_id"`
-	SuspensionID string     `json:"suspension_id"`
-	RecoveryID   string     `json:"recovery_id"`
-	From         civil.Date `json:"from"`
-	To           civil.Date `json:"to"`
-	MonthlyCents int64      `json:"monthly_cents"`
-	Ending       string     `json:"ending"`
-	End          civil.Date `json:"end"`
-	Case         string     `json:"case"`
-	AmountCents  int64      `json:"amount_cents"`
-	PeriodFrom   civil.Date `json:"period_from"`
-	PeriodTo     civil.Date `json:"period_to"`
+	DecisionID   string        `json:"decision_id"`
+	Payee        *payeePayload `json:"payee"`
+	RevisionID   string        `json:"revision_id"`
+	SuspensionID string        `json:"suspension_id"`
+	RecoveryID   string        `json:"recovery_id"`
+	From         civil.Date    `json:"from"`
+	To           civil.Date    `json:"to"`
+	MonthlyCents int64         `json:"monthly_cents"`
+	Ending       string        `json:"ending"`
+	End          civil.Date    `json:"end"`
+	Case         string        `json:"case"`
+	AmountCents  int64         `json:"amount_cents"`
+	PeriodFrom   civil.Date    `json:"period_from"`
+	PeriodTo     civil.Date    `json:"period_to"`
 }
 
 const consumerName = "payments-schedules"
@@ -188,10 +189,19 @@ func (s *Service) apply(ctx context.Context, e events.Event) error {
 			if p.From.IsZero() || p.RevisionID == "" {
 				return nil, malformed(e, "revision")
 			}
+			rev := Revision{ID: p.RevisionID, From: p.From, MonthlyCents: p.MonthlyCents}
+			if p.Payee != nil {
+				payee, err := parsePayee(*p.Payee)
+				if err != nil {
+					return nil, malformed(e, err.Error())
+				}
+				rev.Payee = &payee
+			}
 			if !slices.ContainsFunc(sc.Terms.Revisions, func(r Revision) bool { return r.ID == p.RevisionID }) {
-				sc.Terms.Revisions = append(sc.Terms.Revisions, Revision{ID: p.RevisionID, From: p.From, MonthlyCents: p.MonthlyCents})
+				sc.Terms.Revisions = append(sc.Terms.Revisions, rev)
 			}
 			pl.Change, pl.From, pl.MonthlyCents = "revised", p.From, p.MonthlyCents
+			pl.PayeeKind = sc.CurrentPayee().Kind
 		case TypeDecisionSuspended:
 			if p.From.IsZero() || p.To.Before(p.From) || p.SuspensionID == "" {
 				return nil, malformed(e, "suspension")
@@ -236,7 +246,7 @@ func (s *Service) apply(ctx context.Context, e events.Event) error {
 
 func (s *Service) payload(id string, sc Schedule) SchedulePayload {
 	return SchedulePayload{ScheduleID: id, DecisionID: id, PersonID: sc.PersonID, FileID: sc.FileID, Kind: sc.Kind,
-		BudgetArticle: sc.BudgetArticle, PayeeKind: sc.Payee.Kind, MonthlyCents: sc.Terms.MonthlyCents,
+		BudgetArticle: sc.BudgetArticle, PayeeKind: sc.CurrentPayee().Kind, MonthlyCents: sc.Terms.MonthlyCents,
 		OneOffCents: sc.Terms.OneOffCents, Start: sc.Terms.Start, End: sc.Terms.LastDay()}
 }
 
@@ -248,23 +258,9 @@ func (s *Service) adopt(ctx context.Context, e events.Event) error {
 	if !slices.Contains(Kinds, p.Kind) {
 		return malformed(e, "kind")
 	}
-	payee := Payee{Kind: p.Payee.Kind}
-	if payee.Kind == "" {
-		payee.Kind = "beneficiary"
-	}
-	if payee.Kind == "third_party" {
-		v, err := iban.Parse(p.Payee.IBAN)
-		if err != nil || strings.TrimSpace(p.Payee.Name) == "" {
-			return malformed(e, "third party payee")
-		}
-		payee.Name, payee.IBAN = strings.TrimSpace(p.Payee.Name), v.String()
-		if p.Payee.Communication != "" {
-			c, err := ogm.Parse(p.Payee.Communication)
-			if err != nil {
-				return malformed(e, "communication")
-			}
-			payee.Communication = c.String()
-		}
+	payee, err := parsePayee(p.Payee)
+	if err != nil {
+		return malformed(e, err.Error())
 	}
 	article, err := s.Articles(ctx, e.Tenant, p.Kind)
 	if err != nil {
@@ -291,6 +287,30 @@ func (s *Service) adopt(ctx context.Context, e events.Event) error {
 		return nil // adopted before (a redelivery whose mark was lost): the schedule stands
 	}
 	return err
+}
+
+// parsePayee reads the payee a decision event names: the beneficiary (the default), or a third party with its
+// name, IBAN and optional structured communication.
+func parsePayee(p payeePayload) (Payee, error) {
+	payee := Payee{Kind: p.Kind}
+	if payee.Kind == "" {
+		payee.Kind = "beneficiary"
+	}
+	if payee.Kind == "third_party" {
+		v, err := iban.Parse(p.IBAN)
+		if err != nil || strings.TrimSpace(p.Name) == "" {
+			return payee, errors.New("third party payee")
+		}
+		payee.Name, payee.IBAN = strings.TrimSpace(p.Name), v.String()
+		if p.Communication != "" {
+			c, err := ogm.Parse(p.Communication)
+			if err != nil {
+				return payee, errors.New("communication")
+			}
+			payee.Communication = c.String()
+		}
+	}
+	return payee, nil
 }
 
 func (s *Service) lock(id string) func() {
@@ -327,6 +347,9 @@ func (s *Service) reconcile(ctx context.Context, tenant, id string) error {
 	if err != nil {
 		return err
 	}
+	if sc, err = s.syncPayees(ctx, tenant, sc, existing); err != nil {
+		return err
+	}
 	issued := make([]Issued, 0, len(existing))
 	for _, in := range existing {
 		issued = append(issued, Issued{ID: in.ID, Status: in.State.Status, Parts: in.State.Parts})
@@ -351,7 +374,7 @@ func (s *Service) reconcile(ctx context.Context, tenant, id string) error {
 	for _, n := range plan.Issue {
 		in := Instalment{DecisionID: id, PersonID: sc.State.PersonID, FileID: sc.State.FileID, Kind: sc.State.Kind,
 			BudgetArticle: sc.State.BudgetArticle, Label: n.Label, Parts: n.Parts, AmountCents: n.Cents, DueOn: n.Due,
-			Status: StatusScheduled, Payee: sc.State.Payee, Reference: Reference(sc.State.Kind, id, n.Parts), CreatedAt: now}
+			Status: StatusScheduled, Payee: sc.State.PayeeFor(n.Parts), Reference: Reference(sc.State.Kind, id, n.Parts), CreatedAt: now}
 		if err := s.Repo.Instalments.Insert(ctx, tenant, n.ID, in); err != nil && !errors.Is(err, store.ErrDuplicate) {
 			return err
 		}

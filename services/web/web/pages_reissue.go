@@ -12,8 +12,9 @@ import (
 // their EndToEndIds, its booking, the bank's returns and the reissues; for a returned payment, the accountant's
 // reissue form ("Réémettre" / "Opnieuw uitvoeren"): a beneficiary's payment goes to the account the registry now
 // gives (a confirmation, once it differs from the returned one), a third party's to the corrected creditor (name,
-// IBAN, optional BIC, structured communication kept or corrected). CSRF, Idempotency-Key and the version shown
-// (If-Match) in hidden fields; the service's field errors shown next to the fields. Finance only.
+// IBAN, optional BIC, structured communication kept or corrected) and, checked by default, "for the decision's
+// later payments too" (the service records the correction on the decision's schedule). CSRF, Idempotency-Key and
+// the version shown (If-Match) in hidden fields; the service's field errors shown next to the fields. Finance only.
 
 // reissueRoutes registers the payment page and the reissue (called from routes()).
 func (s *Server) reissueRoutes(handle func(string, http.Handler)) {
@@ -56,7 +57,8 @@ func (s *Server) renderInstalment(w http.ResponseWriter, r *http.Request, sess *
 		if name == "" {
 			name = p.PayeeName
 		}
-		f = newForm(reissueFields, url.Values{"name": {name}, "bic": {p.PayeeBIC}, "communication": {ogmText(p.Communication)}})
+		f = newForm(reissueFields, url.Values{"name": {name}, "bic": {p.PayeeBIC}, "communication": {ogmText(p.Communication)},
+			"apply_to_decision": {"on"}})
 	}
 	data := instalmentData{Payment: p, ReissueKey: newIdempotencyKey(), ThirdParty: p.PayeeKind == "third_party"}
 	v := &view{Lang: langOf(r), Session: sess, Form: f, Data: data}
@@ -79,11 +81,16 @@ func (s *Server) reissueInstalment(w http.ResponseWriter, r *http.Request, sess 
 	for _, fd := range reissueFields {
 		values.Set(fd.Name, strings.TrimSpace(r.PostFormValue(fd.Name)))
 	}
+	apply := r.PostFormValue("apply_to_decision") == "on"
+	if apply {
+		values.Set("apply_to_decision", "on")
+	}
 	f := newForm(reissueFields, values)
 	var in ReissueInput
 	if thirdParty {
 		comm := values.Get("communication")
-		in = ReissueInput{Name: values.Get("name"), IBAN: values.Get("iban"), BIC: values.Get("bic"), Communication: &comm}
+		in = ReissueInput{Name: values.Get("name"), IBAN: values.Get("iban"), BIC: values.Get("bic"), Communication: &comm,
+			ApplyToDecision: apply}
 		if in.Name == "" {
 			f.Fail("name", translate(l, "payments.required"))
 		}
@@ -98,6 +105,9 @@ func (s *Server) reissueInstalment(w http.ResponseWriter, r *http.Request, sess 
 	_, err = s.payments.ReissueInstalment(r.Context(), s.call(r, sess), r.PostFormValue("idempotency_key"), id, version, in)
 	var ae *APIError
 	switch {
+	case err == nil && in.ApplyToDecision:
+		s.setFlash(w, r, "flash.payment_reissued_decision")
+		http.Redirect(w, r, instalmentPagePath(id), http.StatusSeeOther)
 	case err == nil:
 		s.setFlash(w, r, "flash.payment_reissued")
 		http.Redirect(w, r, instalmentPagePath(id), http.StatusSeeOther)

@@ -43,6 +43,8 @@ type PaymentReissue struct {
 	Creditor   *PaymentCreditor `json:"creditor"`
 	IBAN       string           `json:"iban"`
 	At         time.Time        `json:"at"`
+	// ApplyToDecision: the corrected creditor was recorded for the decision's later payments too.
+	ApplyToDecision bool `json:"apply_to_decision"`
 }
 
 // InstalmentDetail is one payment as finance sees it, with its history.
@@ -65,12 +67,14 @@ type InstalmentDetail struct {
 }
 
 // ReissueInput is the corrected creditor of a third party (empty for a beneficiary: the registry's account).
-// Communication nil keeps the payee's structured communication, "" removes it.
+// Communication nil keeps the payee's structured communication, "" removes it; ApplyToDecision records the
+// corrected creditor for the decision's later payments to the same third party too.
 type ReissueInput struct {
-	Name          string  `json:"name,omitempty"`
-	IBAN          string  `json:"iban,omitempty"`
-	BIC           string  `json:"bic,omitempty"`
-	Communication *string `json:"communication,omitempty"`
+	Name            string  `json:"name,omitempty"`
+	IBAN            string  `json:"iban,omitempty"`
+	BIC             string  `json:"bic,omitempty"`
+	Communication   *string `json:"communication,omitempty"`
+	ApplyToDecision bool    `json:"apply_to_decision,omitempty"`
 }
 
 func instalmentPath(id string) string { return "/v1/instalments/" + url.PathEscape(id) }

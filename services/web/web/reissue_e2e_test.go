@@ -45,7 +45,8 @@ var instalmentLinkRe = regexp.MustCompile(`href="(/payments/instalments/[0-9a-f-
 // payments services: a landlord's rent guarantee (a third party with its structured communication) is exported,
 // the bank's statement returns it (AC04); the accountant finds it among the returned payments, opens it (its run,
 // the return), reissues it with a wrong IBAN (the field error in French, the form kept), then with the corrected
-// IBAN (CSRF, Idempotency-Key and version in hidden fields): the payment is due again with the new account; the
+// IBAN (CSRF, Idempotency-Key and version in hidden fields), "for the decision's later payments too" (checked by
+// default; the decision's schedule records the correction): the payment is due again with the new account; the
 // same form sent twice reissues once, an old version is refused; the page in Dutch; a social worker has no such
 // page.
 func TestEndToEndReissue(t *testing.T) {
@@ -98,7 +99,8 @@ func TestEndToEndReissue(t *testing.T) {
 	page := link[1]
 	acc.get(page)
 	acc.expect(http.StatusOK, "Paiement de 1.800,00 €", "Retourné", e2e, "Réémettre le paiement", "BE05068123456775",
-		`name="idempotency_key"`, `name="version"`, `name="csrf"`, `value="&#43;&#43;&#43;123/4567/89002&#43;&#43;&#43;"`, `value="Immo Clémenceau SRL"`)
+		`name="idempotency_key"`, `name="version"`, `name="csrf"`, `value="&#43;&#43;&#43;123/4567/89002&#43;&#43;&#43;"`, `value="Immo Clémenceau SRL"`,
+		`name="apply_to_decision" value="on" checked`, `<label for="f-apply_to_decision">Appliquer aussi aux paiements suivants de cette décision</label>`)
 	v := versionRe.FindStringSubmatch(acc.body)[1]
 	key := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(acc.body)[1]
 
@@ -106,6 +108,7 @@ func TestEndToEndReissue(t *testing.T) {
 	acc.post(page+"/reissue", url.Values{"version": {v}, "idempotency_key": {key}, "payee_kind": {"third_party"},
 		"name": {"Immo Clémenceau SRL"}, "iban": {"BE62 5100 0754 7062"}, "bic": {""}, "communication": {"+++123/4567/89002+++"}})
 	acc.expect(http.StatusUnprocessableEntity, `id="f-iban-error"`, "Numéro de compte IBAN invalide", `value="BE62 5100 0754 7062"`)
+	acc.expectNot(`name="apply_to_decision" value="on" checked`) // left unchecked in the form sent: kept so
 	// Without the CSRF token: refused.
 	acc.post(page+"/reissue", url.Values{CSRFField: {"x"}, "version": {v}, "idempotency_key": {newIdempotencyKey()}, "payee_kind": {"third_party"},
 		"name": {"Immo Clémenceau SRL"}, "iban": {"BE62510007547061"}})
@@ -114,9 +117,10 @@ func TestEndToEndReissue(t *testing.T) {
 	acc.get(page)
 	key = regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(acc.body)[1]
 	good := url.Values{"version": {v}, "idempotency_key": {key}, "payee_kind": {"third_party"}, "name": {"Immo Clémenceau SRL"},
-		"iban": {"BE62 5100 0754 7061"}, "bic": {"GKCCBEBB"}, "communication": {"+++123/4567/89002+++"}}
+		"iban": {"BE62 5100 0754 7061"}, "bic": {"GKCCBEBB"}, "communication": {"+++123/4567/89002+++"}, "apply_to_decision": {"on"}}
 	acc.post(page+"/reissue", good)
-	acc.expect(http.StatusOK, "Le paiement est réémis", "BE62510007547061", "GKCCBEBB", "Réémissions")
+	acc.expect(http.StatusOK, "Le paiement est réémis, et les paiements suivants de la décision iront au bénéficiaire corrigé.",
+		"BE62510007547061", "GKCCBEBB", "Réémissions", "aussi pour les paiements suivants de la décision")
 	acc.expectNot("Réémettre le paiement")
 	// The same form again (a double click, a reload): the first answer, one reissue.
 	good.Set(CSRFField, acc.csrf())
@@ -127,6 +131,10 @@ func TestEndToEndReissue(t *testing.T) {
 	if err != nil || len(in.State.Reissues) != 1 || in.State.Status != "scheduled" || in.State.Payee.IBAN != "BE62510007547061" {
 		t.Fatalf("after two submissions: %v %+v", err, in.State)
 	}
+	sc, err := papp.Schedules.Repo.Schedules.Load(context.Background(), "demo", d)
+	if err != nil || len(sc.State.PayeeCorrections) != 1 || sc.State.PayeeCorrections[0].IBAN != "BE62510007547061" {
+		t.Fatalf("the decision's schedule after the reissue: %v %+v", err, sc.State.PayeeCorrections)
+	}
 	// The page shown before, sent again with a new key: the version moved.
 	good.Set("idempotency_key", newIdempotencyKey())
 	acc.post(page+"/reissue", good)
@@ -135,7 +143,8 @@ func TestEndToEndReissue(t *testing.T) {
 	acc.expect(http.StatusOK, "Immo Clémenceau SRL", "1.800,00 €")
 
 	acc.get("/lang/nl?return=" + page)
-	acc.expect(http.StatusOK, "Betaling van 1.800,00 €", "Heruitvoeringen", "Teruggestort door de bank (AC04)")
+	acc.expect(http.StatusOK, "Betaling van 1.800,00 €", "Heruitvoeringen", "Teruggestort door de bank (AC04)",
+		"ook voor de volgende betalingen van de beslissing")
 
 	worker := newBrowser(t, hs.URL).login("demo", "assistant", pw)
 	worker.get(page)
