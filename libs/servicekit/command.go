@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -136,4 +137,22 @@ func SetupByAssembly[C any, A interface{ Close(context.Context) error }](
 		logger.Info("setup done: indexes and topics exist")
 		return nil
 	}
+}
+
+// RunApp is a service's Run: it assembles the service with newApp, serves it on ln (nil: a listener on addr) until
+// ctx ends, then returns nil after a graceful shutdown (or the first failure), and closes it.
+func RunApp[A interface {
+	Serve(ctx context.Context, ln net.Listener) error
+	Close(ctx context.Context) error
+}](ctx context.Context, ln net.Listener, addr string, newApp func(ctx context.Context) (A, error)) error {
+	app, err := newApp(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = app.Close(context.WithoutCancel(ctx)) }()
+	ln, err = httpkit.ListenerOr(ln, addr)
+	if err != nil {
+		return err
+	}
+	return app.Serve(ctx, ln)
 }

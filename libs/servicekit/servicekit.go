@@ -1,7 +1,16 @@
-// Package servicekit holds what the packages of a go-kit service (decisions, payments) share at their edges: the
-// authenticated actor, the declared purpose of a read (X-Purpose), audit records, path and header decoding, the
-// mapping of errors to problems and the mounting of routes. It does no business logic; each service's
-// internal/kit names these for its packages.
+// Package servicekit holds what the services share at their edges, so that it is written once:
+//
+//   - command.go: Main, the whole main function of every cmd/<service> (flags -env, -healthcheck, -setup, logger,
+//     configuration, signals, exit codes), SetupByAssembly (the -setup of the API services) and RunApp (their Run);
+//   - edges.go: Edges, what an API service (beneficiaries, decisions, payments) builds around its packages — the
+//     outbox notification of writes and the relay, the audit writer, the route policy, the token verifier, the
+//     Idempotency-Key store and middleware;
+//   - servicekit.go: what the packages of a go-kit service (decisions, payments) use in their transports: the
+//     authenticated actor, the declared purpose of a read (X-Purpose), audit records, path and header decoding,
+//     the mapping of errors to problems and the mounting of routes; each service's internal/kit names these for
+//     its packages.
+//
+// It does no business logic.
 package servicekit
 
 import (

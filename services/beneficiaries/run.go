@@ -6,25 +6,20 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
-	"github.com/entraide/entraide/libs/audit"
 	"github.com/entraide/entraide/libs/authn"
 	"github.com/entraide/entraide/libs/authz"
 	"github.com/entraide/entraide/libs/events"
 	"github.com/entraide/entraide/libs/httpkit"
-	"github.com/entraide/entraide/libs/idempotency"
+	"github.com/entraide/entraide/libs/servicekit"
 	"github.com/entraide/entraide/libs/store"
 	"github.com/entraide/entraide/services/beneficiaries/document"
 	"github.com/entraide/entraide/services/beneficiaries/file"
 	"github.com/entraide/entraide/services/beneficiaries/person"
 )
-
-// CollIdempotency keeps the Idempotency-Key records of the creations.
-const CollIdempotency = "idempotency_keys"
 
 // module is one bounded context of the service as NewApp assembles it.
 type module interface {
@@ -52,7 +47,7 @@ type App struct {
 	client  *mongo.Client
 	db      *mongo.Database
 	relay   *store.Relay
-	idem    *idempotency.Store
+	edges   *servicekit.Edges
 	modules []module
 }
 
@@ -84,43 +79,23 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 	if reg == nil {
 		reg = httpkit.NewRegistry()
 	}
-	if keys == nil {
-		keys = authn.NewJWKSource(cfg.JWKSURL(), authn.JWKSOptions{})
-	}
-	app := &App{cfg: cfg, logger: logger, db: db}
-
-	// The relay is created once the modules named their collections; writes before that cannot happen (nothing
-	// is served yet), and the relay's first pass picks up anything pending anyway.
-	var relay atomic.Pointer[store.Relay]
-	onWrite := func(collection, id string) {
-		if r := relay.Load(); r != nil {
-			r.NotifyDocument(collection, id)
-		}
-	}
-	auditWriter := audit.NewWriter(db.Collection(audit.CollectionName), person.EventSource, onWrite)
-	if err := auditWriter.EnsureIndexes(ctx); err != nil {
-		return nil, err
-	}
-	enforcer, err := authz.NewEnforcer()
+	// The relay is created once the modules named their collections (edges.OnWrite does nothing until then).
+	edges, err := servicekit.NewEdges(ctx, db, servicekit.EdgesConfig{Source: person.EventSource, Keys: keys, JWKSURL: cfg.JWKSURL(),
+		Issuer: cfg.IdentityIssuer, Audience: Audience, Logger: logger})
 	if err != nil {
 		return nil, err
 	}
-	verifier := authn.NewVerifier(keys, cfg.IdentityIssuer, Audience)
-	idem, err := idempotency.NewStore(ctx, db.Collection(CollIdempotency))
-	if err != nil {
-		return nil, err
-	}
-	app.idem = idem
-	idemMW := idempotency.Middleware(idem, authn.Principal(verifier), idempotency.WriteProblem)
+	app := &App{cfg: cfg, logger: logger, db: db, edges: edges}
+	authenticate, authorize := authn.Middleware(edges.Verifier), authz.Middleware(edges.Enforcer)
 
 	// The modules, in dependency order (document → file → person).
 	app.Persons = person.NewModule(person.Deps{
-		DB: db, OnWrite: onWrite, Logger: logger, Registerer: reg, Audit: auditWriter,
-		Authenticate: authn.Middleware(verifier), Authorize: authz.Middleware(enforcer), Idempotent: idemMW,
+		DB: db, OnWrite: edges.OnWrite, Logger: logger, Registerer: reg, Audit: edges.Audit,
+		Authenticate: authenticate, Authorize: authorize, Idempotent: edges.Idempotent,
 	})
 	app.Files = file.NewModule(file.Deps{
-		DB: db, OnWrite: onWrite, Logger: logger, Registerer: reg, Audit: auditWriter, Persons: app.Persons.Repository,
-		Authenticate: authn.Middleware(verifier), Authorize: authz.Middleware(enforcer), Idempotent: idemMW,
+		DB: db, OnWrite: edges.OnWrite, Logger: logger, Registerer: reg, Audit: edges.Audit, Persons: app.Persons.Repository,
+		Authenticate: authenticate, Authorize: authorize, Idempotent: edges.Idempotent,
 		KafkaBrokers: cfg.KafkaBrokers, KafkaReplicationFactor: cfg.KafkaReplicationFactor,
 	})
 	app.Persons.SetHooks(app.Files.PersonHooks())
@@ -129,13 +104,13 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 		return nil, err
 	}
 	app.Documents = document.NewModule(document.Deps{
-		DB: db, OnWrite: onWrite, Logger: logger, Registerer: reg, Files: app.Files,
-		MaxBytes: cfg.DocumentMaxBytes, Idempotency: idem, Retention: retention,
+		DB: db, OnWrite: edges.OnWrite, Logger: logger, Registerer: reg, Files: app.Files,
+		MaxBytes: cfg.DocumentMaxBytes, Idempotency: edges.Idempotency, Retention: retention,
 	})
 	app.modules = []module{app.Persons, app.Files, app.Documents}
 
 	rt := httpkit.NewRouter()
-	collections := []*mongo.Collection{db.Collection(audit.CollectionName)}
+	var collections []*mongo.Collection
 	for _, m := range app.modules {
 		if err := m.EnsureIndexes(ctx); err != nil {
 			return nil, err
@@ -144,18 +119,10 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 		collections = append(collections, m.Collections()...)
 	}
 	if len(cfg.KafkaBrokers) > 0 {
-		r, err := store.NewRelay(store.RelayConfig{
-			Publisher:   events.NewPublisher(cfg.KafkaBrokers),
-			Collections: collections,
-			TopicFor:    audit.TopicRouter(events.TopicBeneficiaries),
-			Logger:      logger,
-			Registerer:  reg,
-		})
+		app.relay, err = edges.NewRelay(cfg.KafkaBrokers, events.TopicBeneficiaries, collections, reg)
 		if err != nil {
 			return nil, err
 		}
-		app.relay = r
-		relay.Store(r)
 	} else {
 		logger.Warn("KAFKA_BROKERS is empty: beneficiaries events stay in the outbox until a relay with brokers runs")
 	}
@@ -174,7 +141,7 @@ func Routes() []string {
 // Serve serves the API on ln and runs the background work (relay, consumers, purge of idempotency keys) until
 // ctx is cancelled, then shuts down gracefully: in-flight requests finish, consumers commit what they handled.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	tasks := []httpkit.Task{httpkit.Every(time.Hour, a.purge)}
+	tasks := []httpkit.Task{httpkit.Every(time.Hour, a.edges.PurgeIdempotency)}
 	if a.relay != nil {
 		tasks = append(tasks, func(ctx context.Context) error { a.ensureTopics(ctx); return a.relay.Run(ctx) })
 	}
@@ -196,13 +163,6 @@ func (a *App) ensureTopics(ctx context.Context) {
 	events.EnsureTopicsRetrying(ctx, a.cfg.KafkaBrokers, a.logger, specs...)
 }
 
-// purge drops what has expired (hourly, see Serve).
-func (a *App) purge(ctx context.Context) {
-	if _, err := a.idem.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
-		a.logger.Warn("purge of idempotency keys failed", "error", err.Error())
-	}
-}
-
 // Close disconnects from MongoDB (when NewApp connected).
 func (a *App) Close(ctx context.Context) error {
 	if a.client == nil {
@@ -215,14 +175,5 @@ func (a *App) Close(ctx context.Context) error {
 // listens on cfg.Listener (or cfg.HTTPAddr) and serves until ctx is cancelled, then returns nil after a graceful
 // shutdown.
 func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
-	app, err := NewApp(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = app.Close(context.WithoutCancel(ctx)) }()
-	ln, err := httpkit.ListenerOr(cfg.Listener, cfg.HTTPAddr)
-	if err != nil {
-		return err
-	}
-	return app.Serve(ctx, ln)
+	return servicekit.RunApp(ctx, cfg.Listener, cfg.HTTPAddr, func(ctx context.Context) (*App, error) { return NewApp(ctx, cfg, logger) })
 }

@@ -9,18 +9,14 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"sync/atomic"
 	"time"
 
-	"github.com/go-kit/kit/endpoint"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
-	"github.com/entraide/entraide/libs/audit"
 	"github.com/entraide/entraide/libs/authn"
-	"github.com/entraide/entraide/libs/authz"
 	"github.com/entraide/entraide/libs/events"
 	"github.com/entraide/entraide/libs/httpkit"
-	"github.com/entraide/entraide/libs/idempotency"
+	"github.com/entraide/entraide/libs/servicekit"
 	"github.com/entraide/entraide/libs/store"
 	"github.com/entraide/entraide/services/decisions/board"
 	"github.com/entraide/entraide/services/decisions/decision"
@@ -34,9 +30,6 @@ import (
 	"github.com/entraide/entraide/services/decisions/settings"
 	"github.com/entraide/entraide/services/decisions/urgent"
 )
-
-// CollIdempotency keeps the Idempotency-Key records of the creations.
-const CollIdempotency = "idempotency_keys"
 
 // App is the assembled service.
 type App struct {
@@ -60,7 +53,7 @@ type App struct {
 	logger *slog.Logger
 	client *mongo.Client
 	relay  *store.Relay
-	idem   *idempotency.Store
+	edges  *servicekit.Edges
 }
 
 // NewApp connects to MongoDB and assembles the service.
@@ -94,29 +87,12 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 	if reg == nil {
 		reg = httpkit.NewRegistry()
 	}
-	if keys == nil {
-		keys = authn.NewJWKSource(cfg.JWKSURL(), authn.JWKSOptions{})
-	}
-	var relay atomic.Pointer[store.Relay]
-	onWrite := func(collection, id string) {
-		if r := relay.Load(); r != nil {
-			r.NotifyDocument(collection, id)
-		}
-	}
-	auditWriter := audit.NewWriter(db.Collection(audit.CollectionName), request.EventSource, onWrite)
-	if err := auditWriter.EnsureIndexes(ctx); err != nil {
-		return nil, err
-	}
-	enforcer, err := authz.NewEnforcer()
+	edges, err := servicekit.NewEdges(ctx, db, servicekit.EdgesConfig{Source: request.EventSource, Keys: keys, JWKSURL: cfg.JWKSURL(),
+		Issuer: cfg.IdentityIssuer, Audience: Audience, Logger: logger})
 	if err != nil {
 		return nil, err
 	}
-	verifier := authn.NewVerifier(keys, cfg.IdentityIssuer, Audience)
-	idem, err := idempotency.NewStore(ctx, db.Collection(CollIdempotency))
-	if err != nil {
-		return nil, err
-	}
-	idemMW := idempotency.Middleware(idem, authn.Principal(verifier), idempotency.WriteProblem)
+	onWrite := edges.OnWrite
 
 	for _, ensure := range []func(context.Context, *mongo.Database) error{projection.EnsureIndexes, request.EnsureIndexes,
 		inquiry.EnsureIndexes, proposal.EnsureIndexes,
@@ -125,8 +101,8 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 			return nil, err
 		}
 	}
-	auditor := kit.NewAuditor(auditWriter, logger)
-	app := &App{cfg: cfg, logger: logger, idem: idem,
+	auditor := kit.NewAuditor(edges.Audit, logger)
+	app := &App{cfg: cfg, logger: logger, edges: edges,
 		Projection: projection.NewRepository(db), Settings: settings.NewStore(db, rules)}
 	app.Requests = &request.Service{Repo: request.NewRepository(db, onWrite), Proj: app.Projection, Settings: app.Settings, Audit: auditor}
 	app.RISTables = ristable.NewStore(db)
@@ -146,26 +122,19 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 	app.Board.Add(app.Urgent) // urgent decisions not ratified by a session held since
 	app.Projection.OnFile = app.Board.Directory.FileChanged
 
-	protect := endpoint.Chain(authn.Middleware(verifier), kit.AuditDenials(auditor), authz.Middleware(enforcer))
+	protect := edges.Protect(auditor)
 	rt := httpkit.NewRouter()
 	routes := slices.Concat(app.Requests.KitRoutes(), app.Board.KitRoutes(), app.Settings.KitRoutes(),
 		app.Sessions.KitRoutes(), app.Urgent.KitRoutes(), app.Decisions.KitRoutes(),
 		app.Inquiries.KitRoutes(), app.Proposals.KitRoutes(), app.RISTables.KitRoutes())
-	kit.Mount(rt, logger, protect, idemMW, slices.Concat(request.CreationRoutes, session.CreationRoutes, urgent.CreationRoutes, decision.CreationRoutes, proposal.CreationRoutes), routes)
+	kit.Mount(rt, logger, protect, edges.Idempotent, slices.Concat(request.CreationRoutes, session.CreationRoutes, urgent.CreationRoutes, decision.CreationRoutes, proposal.CreationRoutes), routes)
 
 	if len(cfg.KafkaBrokers) > 0 {
-		r, err := store.NewRelay(store.RelayConfig{
-			Publisher:   events.NewPublisher(cfg.KafkaBrokers),
-			Collections: slices.Concat(request.Collections(db), session.Collections(db), decision.Collections(db), proposal.Collections(db), []*mongo.Collection{db.Collection(audit.CollectionName)}),
-			TopicFor:    audit.TopicRouter(events.TopicDecisions),
-			Logger:      logger,
-			Registerer:  reg,
-		})
+		app.relay, err = edges.NewRelay(cfg.KafkaBrokers, events.TopicDecisions,
+			slices.Concat(request.Collections(db), session.Collections(db), decision.Collections(db), proposal.Collections(db)), reg)
 		if err != nil {
 			return nil, err
 		}
-		app.relay = r
-		relay.Store(r)
 	} else {
 		logger.Warn("KAFKA_BROKERS is empty: decisions events stay in the outbox and the beneficiaries projection is not fed")
 	}
@@ -185,7 +154,7 @@ func Routes() []string {
 // Serve serves the API on ln and runs the relay, the projection consumer and the purge of idempotency keys
 // until ctx ends, then shuts down gracefully.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	tasks := []httpkit.Task{httpkit.Every(time.Hour, a.purge), httpkit.Every(time.Hour, a.Board.Reconcile), httpkit.Every(time.Minute, a.settleCommittee),
+	tasks := []httpkit.Task{httpkit.Every(time.Hour, a.edges.PurgeIdempotency), httpkit.Every(time.Hour, a.Board.Reconcile), httpkit.Every(time.Minute, a.settleCommittee),
 		httpkit.Every(time.Hour, a.Decisions.ReviewLoop(a.logger))}
 	if a.relay != nil {
 		tasks = append(tasks,
@@ -220,13 +189,6 @@ func (a *App) settleCommittee(ctx context.Context) {
 	a.Urgent.Housekeep(ctx)
 }
 
-// purge drops what has expired (hourly, see Serve).
-func (a *App) purge(ctx context.Context) {
-	if _, err := a.idem.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
-		a.logger.Warn("purge of idempotency keys failed", "error", err.Error())
-	}
-}
-
 // Close disconnects from MongoDB (when NewApp connected).
 func (a *App) Close(ctx context.Context) error {
 	if a.client == nil {
@@ -237,14 +199,5 @@ func (a *App) Close(ctx context.Context) error {
 
 // Run is the entry point for cmd/decisions and the all-in-one process.
 func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
-	app, err := NewApp(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = app.Close(context.WithoutCancel(ctx)) }()
-	ln, err := httpkit.ListenerOr(cfg.Listener, cfg.HTTPAddr)
-	if err != nil {
-		return err
-	}
-	return app.Serve(ctx, ln)
+	return servicekit.RunApp(ctx, cfg.Listener, cfg.HTTPAddr, func(ctx context.Context) (*App, error) { return NewApp(ctx, cfg, logger) })
 }

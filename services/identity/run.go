@@ -16,6 +16,7 @@ import (
 	"github.com/entraide/entraide/libs/events"
 	"github.com/entraide/entraide/libs/httpkit"
 	"github.com/entraide/entraide/libs/idempotency"
+	"github.com/entraide/entraide/libs/servicekit"
 	"github.com/entraide/entraide/libs/store"
 )
 
@@ -214,14 +215,5 @@ func (a *App) Close(ctx context.Context) error {
 // listens on cfg.Listener (or cfg.HTTPAddr) and serves until ctx is cancelled, then returns nil after a graceful
 // shutdown.
 func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
-	app, err := NewApp(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = app.Close(context.WithoutCancel(ctx)) }()
-	ln, err := httpkit.ListenerOr(cfg.Listener, cfg.HTTPAddr)
-	if err != nil {
-		return err
-	}
-	return app.Serve(ctx, ln)
+	return servicekit.RunApp(ctx, cfg.Listener, cfg.HTTPAddr, func(ctx context.Context) (*App, error) { return NewApp(ctx, cfg, logger) })
 }

@@ -10,18 +10,14 @@ import (
 	"net"
 	"net/http"
 	"slices"
-	"sync/atomic"
 	"time"
 
-	"github.com/go-kit/kit/endpoint"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
-	"github.com/entraide/entraide/libs/audit"
 	"github.com/entraide/entraide/libs/authn"
-	"github.com/entraide/entraide/libs/authz"
 	"github.com/entraide/entraide/libs/events"
 	"github.com/entraide/entraide/libs/httpkit"
-	"github.com/entraide/entraide/libs/idempotency"
+	"github.com/entraide/entraide/libs/servicekit"
 	"github.com/entraide/entraide/libs/store"
 	"github.com/entraide/entraide/services/payments/internal/kit"
 	"github.com/entraide/entraide/services/payments/ledger"
@@ -34,9 +30,6 @@ import (
 	"github.com/entraide/entraide/services/payments/statement"
 	"github.com/entraide/entraide/services/payments/subsidy"
 )
-
-// CollIdempotency keeps the Idempotency-Key records.
-const CollIdempotency = "idempotency_keys"
 
 // App is the assembled service.
 type App struct {
@@ -58,7 +51,7 @@ type App struct {
 	logger *slog.Logger
 	client *mongo.Client
 	relay  *store.Relay
-	idem   *idempotency.Store
+	edges  *servicekit.Edges
 }
 
 // NewApp connects to MongoDB and assembles the service.
@@ -92,37 +85,20 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 	if reg == nil {
 		reg = httpkit.NewRegistry()
 	}
-	if keys == nil {
-		keys = authn.NewJWKSource(cfg.JWKSURL(), authn.JWKSOptions{})
-	}
-	var relay atomic.Pointer[store.Relay]
-	onWrite := func(collection, id string) {
-		if r := relay.Load(); r != nil {
-			r.NotifyDocument(collection, id)
-		}
-	}
-	auditWriter := audit.NewWriter(db.Collection(audit.CollectionName), schedule.EventSource, onWrite)
-	if err := auditWriter.EnsureIndexes(ctx); err != nil {
-		return nil, err
-	}
-	enforcer, err := authz.NewEnforcer()
+	edges, err := servicekit.NewEdges(ctx, db, servicekit.EdgesConfig{Source: schedule.EventSource, Keys: keys, JWKSURL: cfg.JWKSURL(),
+		Issuer: cfg.IdentityIssuer, Audience: Audience, Logger: logger})
 	if err != nil {
 		return nil, err
 	}
-	verifier := authn.NewVerifier(keys, cfg.IdentityIssuer, Audience)
-	idem, err := idempotency.NewStore(ctx, db.Collection(CollIdempotency))
-	if err != nil {
-		return nil, err
-	}
-	idemMW := idempotency.Middleware(idem, authn.Principal(verifier), idempotency.WriteProblem)
+	onWrite := edges.OnWrite
 	for _, ensure := range []func(context.Context, *mongo.Database) error{projection.EnsureIndexes, schedule.EnsureIndexes, run.EnsureIndexes,
 		receivable.EnsureIndexes, subsidy.EnsureIndexes, statement.EnsureIndexes, reconcile.EnsureIndexes} {
 		if err := ensure(ctx, db); err != nil {
 			return nil, err
 		}
 	}
-	auditor := kit.NewAuditor(auditWriter, logger)
-	app := &App{cfg: cfg, logger: logger, idem: idem, Projection: projection.NewRepository(db), Settings: settings.NewStore(db, defaults)}
+	auditor := kit.NewAuditor(edges.Audit, logger)
+	app := &App{cfg: cfg, logger: logger, edges: edges, Projection: projection.NewRepository(db), Settings: settings.NewStore(db, defaults)}
 	schedules := schedule.NewRepository(db, onWrite)
 	if err := schedules.DetectEngine(ctx); err != nil {
 		return nil, err
@@ -144,25 +120,18 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 	app.Statements = statement.NewService(db, auditor)
 	app.Statements.Reconciler = app.Reconcile
 
-	protect := endpoint.Chain(authn.Middleware(verifier), kit.AuditDenials(auditor), authz.Middleware(enforcer))
+	protect := edges.Protect(auditor)
 	rt := httpkit.NewRouter()
-	kit.Mount(rt, logger, protect, idemMW, slices.Concat(run.CreationRoutes, receivable.CreationRoutes, schedule.CreationRoutes),
+	kit.Mount(rt, logger, protect, edges.Idempotent, slices.Concat(run.CreationRoutes, receivable.CreationRoutes, schedule.CreationRoutes),
 		slices.Concat(app.Schedules.KitRoutes(), app.Runs.KitRoutes(logger), app.Settings.KitRoutes(), app.Receivables.KitRoutes(),
-			app.Ledger.KitRoutes(), app.Subsidy.KitRoutes(), app.Statements.KitRoutes(idem), app.Reconcile.KitRoutes()))
+			app.Ledger.KitRoutes(), app.Subsidy.KitRoutes(), app.Statements.KitRoutes(edges.Idempotency), app.Reconcile.KitRoutes()))
 
 	if len(cfg.KafkaBrokers) > 0 {
-		r, err := store.NewRelay(store.RelayConfig{
-			Publisher:   events.NewPublisher(cfg.KafkaBrokers),
-			Collections: slices.Concat(schedule.Collections(db), run.Collections(db), receivable.Collections(db), reconcile.Collections(db), []*mongo.Collection{db.Collection(audit.CollectionName)}),
-			TopicFor:    audit.TopicRouter(events.TopicPayments),
-			Logger:      logger,
-			Registerer:  reg,
-		})
+		app.relay, err = edges.NewRelay(cfg.KafkaBrokers, events.TopicPayments,
+			slices.Concat(schedule.Collections(db), run.Collections(db), receivable.Collections(db), reconcile.Collections(db)), reg)
 		if err != nil {
 			return nil, err
 		}
-		app.relay = r
-		relay.Store(r)
 	} else {
 		logger.Warn("KAFKA_BROKERS is empty: payments events stay in the outbox and no decision or registry event is consumed")
 	}
@@ -183,7 +152,7 @@ func Routes() []string {
 // Serve serves the API on ln and runs the relay, the consumers (decisions, registry), the schedules' monthly
 // planning, the runs' housekeeping and the purge of idempotency keys until ctx ends, then shuts down gracefully.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	tasks := []httpkit.Task{httpkit.Every(time.Hour, a.purge), httpkit.Every(time.Hour, a.Schedules.ReconcileAll),
+	tasks := []httpkit.Task{httpkit.Every(time.Hour, a.edges.PurgeIdempotency), httpkit.Every(time.Hour, a.Schedules.ReconcileAll),
 		httpkit.Every(5*time.Minute, a.Runs.Housekeep), httpkit.Every(time.Hour, a.Receivables.SyncAll),
 		httpkit.Every(5*time.Minute, a.Reconcile.Pending), httpkit.Every(time.Hour, a.Reconcile.ReleaseReturned)}
 	if a.relay != nil {
@@ -224,13 +193,6 @@ func (a *App) ensureTopics(ctx context.Context) {
 	events.EnsureTopicsRetrying(ctx, a.cfg.KafkaBrokers, a.logger, specs...)
 }
 
-// purge drops the expired idempotency keys (hourly).
-func (a *App) purge(ctx context.Context) {
-	if _, err := a.idem.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
-		a.logger.Warn("purge of idempotency keys failed", "error", err.Error())
-	}
-}
-
 // Close disconnects from MongoDB (when NewApp connected).
 func (a *App) Close(ctx context.Context) error {
 	if a.client == nil {
@@ -241,16 +203,7 @@ func (a *App) Close(ctx context.Context) error {
 
 // Run is the entry point for cmd/payments and the all-in-one process.
 func Run(ctx context.Context, cfg Config, logger *slog.Logger) error {
-	app, err := NewApp(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = app.Close(context.WithoutCancel(ctx)) }()
-	ln, err := httpkit.ListenerOr(cfg.Listener, cfg.HTTPAddr)
-	if err != nil {
-		return err
-	}
-	return app.Serve(ctx, ln)
+	return servicekit.RunApp(ctx, cfg.Listener, cfg.HTTPAddr, func(ctx context.Context) (*App, error) { return NewApp(ctx, cfg, logger) })
 }
 
 // receivablesAdapter offers the statements' incoming credits to the receivables (package receivable).
