@@ -2,6 +2,7 @@ package payments_test
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/entraide/entraide/libs/audit"
 	"github.com/entraide/entraide/libs/civil"
+	"github.com/entraide/entraide/libs/ogm"
 	"github.com/entraide/entraide/services/payments/receivable"
 	"github.com/entraide/entraide/services/payments/reconcile"
 )
@@ -21,9 +23,11 @@ import (
 // rules leave it in the queue (Jan's balance is not 250 €) with the bank's fees. The line's suggestions offer
 // Amélie's receivable (same amount) and Jan's (same account), never Zoë's (balance below the amount). The
 // accountant's match to Zoë's is refused (above the balance: never forced), the fees (a debit) cannot go to a
-// receivable, an unknown or another tenant's receivable is refused; two identical matches to Amélie's at once
-// record one payment, which settles the receivable (receivable.settled in its outbox, valid against its schema),
-// audited; the statement counts the manual match.
+// receivable, an unknown or another tenant's receivable is refused — named by its id or by its structured
+// communication (a malformed OGM, an OGM no receivable of the tenant has, both at once: field errors on
+// receivable_ogm); two identical matches to Amélie's at once, one by id and one by OGM, record one payment, which
+// settles the receivable (receivable.settled in its outbox, valid against its schema), audited; the statement
+// counts the manual match.
 func TestManualMatchToReceivable(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -103,10 +107,22 @@ func TestManualMatchToReceivable(t *testing.T) {
 		}
 	})
 
-	match := func(item, rc string) (int, map[string]any, []byte) {
-		st, body, raw, _ := e.call(acc, "POST", "/v1/reconciliation-queue/"+item+"/match",
-			map[string]any{"kind": "receivable", "receivable_id": rc, "note": "Virement sans la bonne communication"}, `If-Match: "1"`)
+	matchBy := func(item string, by map[string]any) (int, map[string]any, []byte) {
+		in := map[string]any{"kind": "receivable", "note": "Virement sans la bonne communication"}
+		maps.Copy(in, by)
+		st, body, raw, _ := e.call(acc, "POST", "/v1/reconciliation-queue/"+item+"/match", in, `If-Match: "1"`)
 		return st, body, raw
+	}
+	match := func(item, rc string) (int, map[string]any, []byte) {
+		return matchBy(item, map[string]any{"receivable_id": rc})
+	}
+	// ogmOf is a receivable's structured communication as the accountant reads it (+++123/4567/89012+++).
+	ogmOf := func(id string) string {
+		v, err := e.app.Receivables.Repo.Load(ctx, tenant, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ogm.MustParse(v.State.OGM).Format()
 	}
 
 	t.Run("refusals: above the balance, a debit, an unknown or another tenant's receivable", func(t *testing.T) {
@@ -129,6 +145,34 @@ func TestManualMatchToReceivable(t *testing.T) {
 		if st, body, raw := match(creditID, foreign); st != 422 || strings.Join(fieldCodes(body), " ") != "receivable_id:payments.receivable_unknown" {
 			t.Fatalf("another tenant's receivable: %d %s", st, raw)
 		}
+		// By its structured communication: malformed, both ways at once, unknown, another tenant's, above the balance.
+		byOGM := func(code string) (int, string, []byte) {
+			st, body, raw := matchBy(creditID, map[string]any{"receivable_ogm": code})
+			return st, strings.Join(fieldCodes(body), " "), raw
+		}
+		if st, got, raw := byOGM("+++000/0000/10102+++"); st != 422 || got != "receivable_ogm:invalid_ogm" {
+			t.Fatalf("malformed OGM: %d %s", st, raw)
+		}
+		st, body, raw = matchBy(creditID, map[string]any{"receivable_ogm": ogmOf(amelie), "receivable_id": amelie})
+		if st != 422 || strings.Join(fieldCodes(body), " ") != "receivable_ogm:payments.receivable_id_or_ogm" {
+			t.Fatalf("id and OGM: %d %s", st, raw)
+		}
+		unused, _ := ogm.FromSequence(987654)
+		if st, got, raw := byOGM(unused.Format()); st != 422 || got != "receivable_ogm:payments.receivable_ogm_unknown" ||
+			!strings.Contains(string(raw), "Aucune créance n'a cette communication structurée") {
+			t.Fatalf("unknown OGM: %d %s", st, raw)
+		}
+		theirs, _ := ogm.FromSequence(555555)
+		if err := e.app.Receivables.Repo.Insert(ctx, "schaerbeek", uuid.NewString(), receivable.Receivable{Status: receivable.StatusOpen,
+			AmountCents: 25000, OGM: theirs.String(), Payments: []receivable.Payment{}}); err != nil {
+			t.Fatal(err)
+		}
+		if st, got, raw := byOGM(theirs.Format()); st != 422 || got != "receivable_ogm:payments.receivable_ogm_unknown" {
+			t.Fatalf("another tenant's OGM: %d %s", st, raw)
+		}
+		if st, got, raw := byOGM(ogmOf(zoe)); st != 422 || got != "receivable_ogm:payments.amount_above_balance" {
+			t.Fatalf("OGM of a receivable below the amount: %d %s", st, raw)
+		}
 		if st, _, _, _ := e.call(newUser("schaerbeek", "accountant"), "POST", "/v1/reconciliation-queue/"+creditID+"/match",
 			map[string]any{"kind": "receivable", "receivable_id": foreign}, `If-Match: "1"`); st != 404 {
 			t.Fatalf("another tenant's item: %d", st)
@@ -144,11 +188,12 @@ func TestManualMatchToReceivable(t *testing.T) {
 		}
 	})
 
-	t.Run("two identical matches at once: one payment, the receivable settled", func(t *testing.T) {
+	t.Run("two identical matches at once (by id, by OGM): one payment, the receivable settled", func(t *testing.T) {
 		var wg sync.WaitGroup
 		codes := make([]int, 2)
+		ways := []map[string]any{{"receivable_id": amelie}, {"receivable_ogm": ogmOf(amelie)}}
 		for i := range codes {
-			wg.Go(func() { codes[i], _, _ = match(creditID, amelie) })
+			wg.Go(func() { codes[i], _, _ = matchBy(creditID, ways[i]) })
 		}
 		wg.Wait()
 		slices.Sort(codes)
@@ -157,6 +202,9 @@ func TestManualMatchToReceivable(t *testing.T) {
 		}
 		if st, body, _ := match(creditID, amelie); st != 409 || body["code"] != "payments.item_matched" {
 			t.Fatalf("a third match: %d %v", st, body)
+		}
+		if st, body, _ := matchBy(creditID, map[string]any{"receivable_ogm": ogmOf(amelie)}); st != 409 || body["code"] != "payments.item_matched" {
+			t.Fatalf("a third match by OGM: %d %v", st, body)
 		}
 		v, _ := e.app.Receivables.Repo.Load(ctx, tenant, amelie)
 		if len(v.State.Payments) != 1 || v.State.PaidCents != 25000 || v.State.Status != receivable.StatusSettled ||

@@ -3,6 +3,7 @@ package payments
 import (
 	"context"
 
+	"github.com/entraide/entraide/libs/ogm"
 	"github.com/entraide/entraide/services/payments/receivable"
 	"github.com/entraide/entraide/services/payments/reconcile"
 )
@@ -31,6 +32,10 @@ func (r receivablesAdapter) SuggestReceivables(ctx context.Context, tenant strin
 func (r receivablesAdapter) BookOnReceivable(ctx context.Context, tenant, id string, c reconcile.IncomingCredit) error {
 	_, err := r.s.BookManual(ctx, tenant, id, credit(c))
 	return err
+}
+
+func (r receivablesAdapter) ReceivableByOGM(ctx context.Context, tenant string, code ogm.OGM) (string, error) {
+	return r.s.ByOGM(ctx, tenant, code)
 }
 
 var _ reconcile.ReceivableDesk = receivablesAdapter{}

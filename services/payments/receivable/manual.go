@@ -94,6 +94,19 @@ func (s *Service) BookManual(ctx context.Context, tenant, id string, c Credit) (
 	return settled, err
 }
 
+// ByOGM is the id of tenant's receivable whose structured communication is code ("" when none: the OGM is unique
+// in a tenant, and another tenant's is never found).
+func (s *Service) ByOGM(ctx context.Context, tenant string, code ogm.OGM) (string, error) {
+	if code.IsZero() {
+		return "", nil
+	}
+	found, err := s.Repo.Find(ctx, tenant, bson.D{{Key: "ogm", Value: code.String()}}, options.Find().SetLimit(1))
+	if err != nil || len(found) == 0 {
+		return "", err
+	}
+	return found[0].ID, nil
+}
+
 // Candidate is an open receivable an incoming credit may pay, with why it is offered.
 type Candidate struct {
 	ID           string `json:"receivable_id"`

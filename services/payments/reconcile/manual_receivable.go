@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"sync"
 
+	"github.com/entraide/entraide/libs/ogm"
 	"github.com/entraide/entraide/libs/problem"
 	"github.com/entraide/entraide/libs/store"
 	"github.com/entraide/entraide/services/payments/internal/kit"
@@ -40,6 +41,8 @@ type ReceivableDesk interface {
 	// BookOnReceivable books the credit on the receivable (open, of the tenant, balance at least the amount);
 	// refusals are field errors on receivable_id.
 	BookOnReceivable(ctx context.Context, tenant, receivableID string, c IncomingCredit) error
+	// ReceivableByOGM is the id of the tenant's receivable with that structured communication ("" when none).
+	ReceivableByOGM(ctx context.Context, tenant string, code ogm.OGM) (string, error)
 }
 
 func (s *Service) desk() (ReceivableDesk, error) {
@@ -111,11 +114,35 @@ func (s *Service) matchReceivable(ctx context.Context, a kit.Actor, id string, e
 	if rec.Version != expected {
 		return rec, &store.ConflictError{Current: rec.Version}
 	}
+	denied := func() {
+		s.Audit.Record(ctx, a, kit.Entry{Action: "reconciliation.match", ResourceType: "reconciliation_item", ResourceID: id,
+			Outcome: "denied"})
+	}
+	if in.ReceivableOGM != "" {
+		// The accountant named the receivable by its structured communication (validated by ManualMatch).
+		code, _ := ogm.Parse(in.ReceivableOGM)
+		rid, err := d.ReceivableByOGM(ctx, a.Tenant, code)
+		if err != nil {
+			return rec, err
+		}
+		if rid == "" {
+			denied()
+			return rec, problem.Invalid(problem.Field("receivable_ogm", "payments.receivable_ogm_unknown"))
+		}
+		in.ReceivableID = rid
+	}
 	if err := d.BookOnReceivable(ctx, a.Tenant, in.ReceivableID, incoming(rec.State)); err != nil {
 		var pe *problem.Error
 		if errors.As(err, &pe) {
-			s.Audit.Record(ctx, a, kit.Entry{Action: "reconciliation.match", ResourceType: "reconciliation_item", ResourceID: id,
-				Outcome: "denied"})
+			denied()
+			if in.ReceivableOGM != "" {
+				// The refusal goes to the field the accountant filled in.
+				for i := range pe.Fields {
+					if pe.Fields[i].Field == "receivable_id" {
+						pe.Fields[i].Field = "receivable_ogm"
+					}
+				}
+			}
 		}
 		return rec, err
 	}
@@ -129,4 +156,14 @@ func init() {
 		"nl": "Alleen een creditlijn (een ontvangen overschrijving) kan op een vordering worden geboekt.",
 		"de": "Nur eine Gutschrift (eine eingegangene Überweisung) kann auf eine Forderung gebucht werden.",
 		"en": "Only a credit (an incoming transfer) can be booked on a receivable."})
+	problem.RegisterMessages("payments.receivable_ogm_unknown", map[string]string{
+		"fr": "Aucune créance n'a cette communication structurée.",
+		"nl": "Geen enkele vordering heeft deze gestructureerde mededeling.",
+		"de": "Keine Forderung hat diese strukturierte Mitteilung.",
+		"en": "No receivable has this structured communication."})
+	problem.RegisterMessages("payments.receivable_id_or_ogm", map[string]string{
+		"fr": "Indiquez la créance par son identifiant ou par sa communication structurée, pas les deux.",
+		"nl": "Geef de vordering aan met haar id of met haar gestructureerde mededeling, niet beide.",
+		"de": "Geben Sie die Forderung mit ihrer Kennung oder mit ihrer strukturierten Mitteilung an, nicht beides.",
+		"en": "Name the receivable by its id or by its structured communication, not both."})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/entraide/entraide/libs/civil"
 	"github.com/entraide/entraide/libs/events"
+	"github.com/entraide/entraide/libs/ogm"
 	"github.com/entraide/entraide/libs/problem"
 	"github.com/entraide/entraide/libs/store"
 	"github.com/entraide/entraide/services/payments/internal/kit"
@@ -204,7 +206,10 @@ type MatchInput struct {
 	Kind         string `json:"kind"`
 	InstalmentID string `json:"instalment_id"`
 	ReceivableID string `json:"receivable_id"`
-	Note         string `json:"note"`
+	// ReceivableOGM names the receivable by its structured communication instead (+++123/4567/89012+++ or the
+	// twelve digits), as the accountant knows it.
+	ReceivableOGM string `json:"receivable_ogm"`
+	Note          string `json:"note"`
 }
 
 // ManualMatch records the accountant's match of item id (read at version expected): a payment (the line's amount
@@ -236,7 +241,15 @@ func (s *Service) ManualMatch(ctx context.Context, a kit.Actor, id string, expec
 		if !takesReceivable(it) {
 			fs.Add("kind", "payments.receivable_credit_only")
 		}
-		if !kit.IsUUID(in.ReceivableID) {
+		in.ReceivableOGM = strings.TrimSpace(in.ReceivableOGM)
+		switch {
+		case in.ReceivableOGM != "" && in.ReceivableID != "":
+			fs.Add("receivable_ogm", "payments.receivable_id_or_ogm")
+		case in.ReceivableOGM != "":
+			if _, err := ogm.Parse(in.ReceivableOGM); err != nil {
+				fs.Add("receivable_ogm", ogm.Code)
+			}
+		case !kit.IsUUID(in.ReceivableID):
 			fs.Add("receivable_id", "required")
 		}
 		if len(in.Note) > 500 {

@@ -16,8 +16,8 @@ import (
 // service, a small script shows the upload's progress, the service's report comes at the end: the statement's
 // page with its counts), the statement's page, the reconciliation queue (the lines left to match, with the
 // reason) and a line's page with its suggestions, the manual match of a payment (same amount only), of a credit to
-// a receivable (chosen among the suggestions or by its id; at most its balance) or an explanation. Finance only;
-// social workers never see statements.
+// a receivable (chosen among the suggestions, or typed in by its structured communication or its id; at most its
+// balance) or an explanation. Finance only; social workers never see statements.
 
 // statementMaxBytes is the largest statement file the upload form passes on (the payments service's default).
 const statementMaxBytes = 200 << 20
@@ -230,9 +230,17 @@ func (s *Server) matchReconciliationItem(w http.ResponseWriter, r *http.Request,
 		s.apiFailed(w, r, sess, &APIError{Status: http.StatusNotFound})
 		return
 	}
+	// The receivable: its id (a suggestion's button, or typed in) or its structured communication, as the
+	// accountant knows it (the service checks the OGM and finds the receivable; its refusals come back here).
+	receivable := strings.TrimSpace(r.PostFormValue("receivable_id"))
 	in := QueueMatch{Kind: r.PostFormValue("kind"), InstalmentID: strings.TrimSpace(r.PostFormValue("instalment_id")),
-		ReceivableID: strings.ToLower(strings.TrimSpace(r.PostFormValue("receivable_id"))), Note: strings.TrimSpace(r.PostFormValue("note"))}
-	f := newForm(matchFields, url.Values{"note": {in.Note}, "instalment_id": {in.InstalmentID}, "receivable_id": {in.ReceivableID}})
+		Note: strings.TrimSpace(r.PostFormValue("note"))}
+	if uuidLike(strings.ToLower(receivable)) {
+		in.ReceivableID = strings.ToLower(receivable)
+	} else {
+		in.ReceivableOGM = receivable
+	}
+	f := newForm(matchFields, url.Values{"note": {in.Note}, "instalment_id": {in.InstalmentID}, "receivable_id": {receivable}})
 	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
 	switch {
 	case err != nil || version < 1:
@@ -241,10 +249,8 @@ func (s *Server) matchReconciliationItem(w http.ResponseWriter, r *http.Request,
 		f.Fail("note", translate(l, "reconciliation.note.required"))
 	case in.Kind == "payment" && !uuidLike(in.InstalmentID):
 		f.Fail("instalment_id", translate(l, "payments.invalid"))
-	case in.Kind == "receivable" && in.ReceivableID == "":
+	case in.Kind == "receivable" && receivable == "":
 		f.Fail("receivable_id", translate(l, "reconciliation.receivable.required"))
-	case in.Kind == "receivable" && !uuidLike(in.ReceivableID):
-		f.Fail("receivable_id", translate(l, "reconciliation.receivable.invalid"))
 	case in.Kind != "explained" && in.Kind != "payment" && in.Kind != "receivable":
 		f.General = append(f.General, translate(l, "payments.invalid"))
 	}
@@ -253,7 +259,7 @@ func (s *Server) matchReconciliationItem(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	if in.Kind != "receivable" {
-		in.ReceivableID = ""
+		in.ReceivableID, in.ReceivableOGM = "", ""
 	}
 	_, err = s.payments.MatchQueueItem(r.Context(), s.call(r, sess), id, version, in)
 	var ae *APIError
@@ -266,7 +272,7 @@ func (s *Server) matchReconciliationItem(w http.ResponseWriter, r *http.Request,
 		if ae.Status == http.StatusPreconditionFailed {
 			f.General = append(f.General, translate(l, "reconciliation.changed"))
 		} else {
-			f.applyProblem(ae, nil)
+			f.applyProblem(ae, map[string]string{"receivable_ogm": "receivable_id"})
 		}
 		s.renderReconciliationItem(w, r, sess, ae.Status, f)
 	default:

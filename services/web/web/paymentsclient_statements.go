@@ -164,7 +164,9 @@ type QueueMatch struct {
 	Kind         string `json:"kind"`
 	InstalmentID string `json:"instalment_id,omitempty"`
 	ReceivableID string `json:"receivable_id,omitempty"`
-	Note         string `json:"note,omitempty"`
+	// ReceivableOGM names the receivable by its structured communication instead.
+	ReceivableOGM string `json:"receivable_ogm,omitempty"`
+	Note          string `json:"note,omitempty"`
 }
 
 // UploadStatement streams a statement file to the service (the raw body; format "" lets the service read the

@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/entraide/entraide/libs/civil"
+	"github.com/entraide/entraide/libs/ogm"
 	"github.com/entraide/entraide/services/identity"
 )
 
@@ -43,9 +44,10 @@ func creditStatementXML(name, iban, ogm string, cents int64, seq int) []byte {
 // against the real identity and payments services: two receivables of a beneficiary (250 € and 40 €); the bank's
 // statement brings 250 € from an account the registry does not know, with a communication no receivable has: the
 // line goes to the queue. Its page offers the 250 € receivable (same amount) with its structured communication;
-// the 40 € one typed in by its id is refused next to the field (above the balance: never forced), an empty id
-// too; the page in Dutch; the suggestion chosen: the line is matched, the receivable settled with a manual
-// payment.
+// the 40 € one typed in by its id or by its structured communication is refused next to the field (above the
+// balance: never forced), an empty field, a malformed or unknown structured communication too (French, Dutch);
+// the suggested receivable typed in by its structured communication: the line is matched, the receivable settled
+// with a manual payment; the suggestion's button sent again: 409.
 func TestEndToEndMatchCreditToReceivable(t *testing.T) {
 	idURL := startIdentity(t, nil)
 	papp, purl := startPayments(t, idURL)
@@ -98,12 +100,33 @@ func TestEndToEndMatchCreditToReceivable(t *testing.T) {
 	acc.expect(http.StatusUnprocessableEntity, "Indiquez la créance.")
 	acc.post(item[1]+"/match", url.Values{"version": {v}, "kind": {"receivable"}, "receivable_id": {small}})
 	acc.expect(http.StatusUnprocessableEntity, `id="f-receivable_id-error"`, "Le montant de la ligne dépasse le solde dû de cette créance.", `value="`+small+`"`)
+	// By its structured communication, as the accountant knows it: malformed, unknown, the small one (above its
+	// balance) — each refusal next to the field, what was typed kept.
+	ogmOf := func(id string) string {
+		rc, err := papp.Receivables.Repo.Load(context.Background(), "demo", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ogm.MustParse(rc.State.OGM).Format()
+	}
+	acc.post(item[1]+"/match", url.Values{"version": {v}, "kind": {"receivable"}, "receivable_id": {"+++000/0000/10102+++"}})
+	acc.expect(http.StatusUnprocessableEntity, `id="f-receivable_id-error"`, "Communication structurée invalide",
+		`value="&#43;&#43;&#43;000/0000/10102&#43;&#43;&#43;"`)
+	unused, _ := ogm.FromSequence(987654)
+	acc.post(item[1]+"/match", url.Values{"version": {v}, "kind": {"receivable"}, "receivable_id": {unused.Format()}})
+	acc.expect(http.StatusUnprocessableEntity, `id="f-receivable_id-error"`, "Aucune créance n&#39;a cette communication structurée.")
+	acc.post(item[1]+"/match", url.Values{"version": {v}, "kind": {"receivable"}, "receivable_id": {ogmOf(small)}})
+	acc.expect(http.StatusUnprocessableEntity, `id="f-receivable_id-error"`, "Le montant de la ligne dépasse le solde dû de cette créance.")
 
 	acc.get("/lang/nl?return=" + item[1])
-	acc.expect(http.StatusOK, "De terugbetaling van een vordering", "Op deze vordering boeken", "saldo gelijk aan het bedrag")
+	acc.expect(http.StatusOK, "De terugbetaling van een vordering", "Op deze vordering boeken", "saldo gelijk aan het bedrag",
+		"haar gestructureerde mededeling")
+	acc.post(item[1]+"/match", url.Values{"version": {v}, "kind": {"receivable"}, "receivable_id": {unused.Format()}})
+	acc.expect(http.StatusUnprocessableEntity, "Geen enkele vordering heeft deze gestructureerde mededeling.")
 	acc.get("/lang/fr?return=" + item[1])
 
-	acc.post(item[1]+"/match", url.Values{"version": {v}, "kind": {"receivable"}, "receivable_id": {suggested}})
+	// The suggested receivable typed in by its structured communication.
+	acc.post(item[1]+"/match", url.Values{"version": {v}, "kind": {"receivable"}, "receivable_id": {" " + ogmOf(suggested) + " "}})
 	acc.expect(http.StatusOK, "La ligne est rapprochée.")
 	// The same form again: the line is matched already, nothing booked twice.
 	acc.get(item[1])
