@@ -3,7 +3,7 @@
 #   make test    every module's tests (embedded engines, or MONGO_URI / KAFKA_BROKERS when set)
 #   make bench   benchmarks (BENCH_POSTGRES_URL adds FerretDB on PostgreSQL: eval "$(scripts/postgres.sh start)")
 #   make bench-board  the decisions deadline board at 20,000 open files, FerretDB on PostgreSQL (throwaway cluster) and SQLite
-#   make bench-payments  a payment run of BENCH_SIZE (10,000) payments through the payments service, FerretDB on PostgreSQL (throwaway cluster) and SQLite
+#   make bench-payments  a payment run of BENCH_SIZE (100,000) payments through the payments service on the embedded FerretDB/SQLite
 #   make lint    gofmt, go vet, staticcheck
 #   make build   each module on its own (GOWORK=off) and the binaries into bin/
 #   make images  one container image per service (deploy/images/<svc>.Dockerfile), tagged $(IMAGE_REPO)/<svc>:$(VERSION)
@@ -49,11 +49,11 @@ bench-board:
 	@set -e; eval "$$($(CURDIR)/scripts/postgres.sh start)"; trap '$(CURDIR)/scripts/postgres.sh stop' EXIT; \
 	  cd services/decisions && $(GO) test -run '^$$' -bench '^BenchmarkBoard$$' -benchtime 1x -timeout $(BENCH_TIMEOUT) ./board
 
-# A payment run through the payments service (services/payments/BENCHMARKS.md) on a throwaway PostgreSQL cluster and
-# on SQLite; `make bench` runs the export against encoding/xml (services/payments/run) without a database.
+# A payment run of BENCH_SIZE (default 100,000) instalments through the payments service on the embedded default
+# (FerretDB/SQLite; services/payments/BENCHMARKS.md); `make bench` runs it too, with the export against
+# encoding/xml (services/payments/run) and the statement import.
 bench-payments:
-	@set -e; eval "$$($(CURDIR)/scripts/postgres.sh start)"; trap '$(CURDIR)/scripts/postgres.sh stop' EXIT; \
-	  cd services/payments && BENCH_SIZE=$${BENCH_SIZE:-10000} $(GO) test -run '^$$' -bench '^BenchmarkPaymentRun$$' -benchtime 1x -timeout $(BENCH_TIMEOUT) .
+	@cd services/payments && BENCH_SIZE=$${BENCH_SIZE:-100000} $(GO) test -run '^$$' -bench '^BenchmarkPaymentRun$$' -benchtime 1x -timeout $(BENCH_TIMEOUT) .
 
 lint:
 	@set -e; out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

@@ -65,17 +65,16 @@ func benchEngines(b *testing.B, n int) ([]benchEngine, func()) {
 	}
 }
 
-// BenchmarkPaymentRun builds, approves and exports a run of BENCH_SIZE due instalments (default 10,000, the
-// largest size measured on FerretDB; 100,000 for MongoDB) through the service layer on a real engine: the claims
-// (in batches of 500, one update and one EndToEndId per payment), the export plan (every account checked again)
-// and the file streamed to io.Discard from the database. Reported: the time per payment of each phase and of the
-// whole run, the peak heap of the whole run and the peak and retained heap while the file is written. Skipped
-// without an engine for that size (`make bench-payments` starts a throwaway PostgreSQL and runs PostgreSQL and
-// SQLite):
+// BenchmarkPaymentRun builds, approves and exports a run of BENCH_SIZE due instalments (default 100,000, the
+// issue's size) through the service layer on a real engine: the claims (in batches of 500, one update and one
+// EndToEndId per payment), the export plan (every account checked again) and the file streamed to io.Discard from
+// the database. Reported: the time per payment of each phase and of the whole run, the peak heap of the whole run
+// and the peak and retained heap while the file is written. Engines: the embedded default (FerretDB on SQLite)
+// unless BENCH_SKIP_SQLITE, MONGO_URI, BENCH_POSTGRES_URL (see services/payments/BENCHMARKS.md):
 //
 //	BENCH_SIZE=100000 go test ./services/payments -run '^$' -bench PaymentRun -benchtime 1x -timeout 2h
 func BenchmarkPaymentRun(b *testing.B) {
-	n := 10_000
+	n := 100_000
 	if s := os.Getenv("BENCH_SIZE"); s != "" {
 		v, err := strconv.Atoi(s)
 		if err != nil || v < 1 {
