@@ -41,6 +41,35 @@ func returnStatementXML(e2e, name, iban string, cents int64, seq int) []byte {
 
 var instalmentLinkRe = regexp.MustCompile(`href="(/payments/instalments/[0-9a-f-]{36})"`)
 
+// exportAndReturn exports the day's run of aide_sociale payments through the pages (the accountant builds it, the
+// director approves and exports it), then the accountant imports the bank's statement (sequence seq) that books
+// and returns (AC04) the payment of cents to name's iban; it returns the accountant's session, the run's page and
+// the returned EndToEndId.
+func exportAndReturn(t *testing.T, base, name, iban string, cents int64, seq int) (*browser, string, string) {
+	t.Helper()
+	pw := identity.DemoPassword
+	acc := newBrowser(t, base).login("demo", "comptable", pw)
+	acc.get("/payments/runs")
+	acc.post("/payments/runs", url.Values{"execution_date": {civil.Today().String()}, "kinds": {"aide_sociale"},
+		"idempotency_key": {newIdempotencyKey()}})
+	runPath := acc.res.Request.URL.Path
+	dir := newBrowser(t, base).login("demo", "directeur", pw)
+	dir.get(runPath)
+	keys := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(dir.body)
+	dir.post(runPath+"/approval", url.Values{"version": {versionRe.FindStringSubmatch(dir.body)[1]}, "idempotency_key": {keys[1]}})
+	dir.post(runPath+"/export", url.Values{"idempotency_key": {newIdempotencyKey()}})
+	acc.get(runPath)
+	e2e := e2eRe.FindString(acc.body)
+	if e2e == "" {
+		t.Fatalf("no EndToEndId on the run page\n%s", acc.body)
+	}
+	acc.get("/payments/statements")
+	acc.postMultipart("/payments/statements", [][2]string{{"idempotency_key", newIdempotencyKey()}, {"format", "auto"}},
+		fmt.Sprintf("releve-%d.xml", seq), returnStatementXML(e2e, name, iban, cents, seq))
+	acc.expect(http.StatusOK, "Le relevé est importé et rapproché.")
+	return acc, runPath, e2e
+}
+
 // TestEndToEndReissue drives the reissue of a returned payment through the pages, against the real identity and
 // payments services: a landlord's rent guarantee (a third party with its structured communication) is exported,
 // the bank's statement returns it (AC04); the accountant finds it among the returned payments, opens it (its run,
@@ -68,24 +97,7 @@ func TestEndToEndReissue(t *testing.T) {
 		"payee":      map[string]any{"kind": "third_party", "name": "Immo Clémenceau SRL", "iban": "BE05068123456775", "communication": "123456789002"},
 		"decided_on": today.String()})
 
-	acc := newBrowser(t, hs.URL).login("demo", "comptable", pw)
-	acc.get("/payments/runs")
-	acc.post("/payments/runs", url.Values{"execution_date": {today.String()}, "kinds": {"aide_sociale"}, "idempotency_key": {newIdempotencyKey()}})
-	runPath := acc.res.Request.URL.Path
-	dir := newBrowser(t, hs.URL).login("demo", "directeur", pw)
-	dir.get(runPath)
-	keys := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(dir.body)
-	dir.post(runPath+"/approval", url.Values{"version": {versionRe.FindStringSubmatch(dir.body)[1]}, "idempotency_key": {keys[1]}})
-	dir.post(runPath+"/export", url.Values{"idempotency_key": {newIdempotencyKey()}})
-	acc.get(runPath)
-	e2e := e2eRe.FindString(acc.body)
-	if e2e == "" {
-		t.Fatalf("no EndToEndId on the run page\n%s", acc.body)
-	}
-	acc.get("/payments/statements")
-	acc.postMultipart("/payments/statements", [][2]string{{"idempotency_key", newIdempotencyKey()}, {"format", "auto"}}, "releve-40.xml",
-		returnStatementXML(e2e, "Immo Clemenceau SRL", "BE05068123456775", 180000, 40))
-	acc.expect(http.StatusOK, "Le relevé est importé et rapproché.")
+	acc, runPath, e2e := exportAndReturn(t, hs.URL, "Immo Clemenceau SRL", "BE05068123456775", 180000, 40)
 
 	// The run page links the payment, now returned.
 	acc.get(runPath)
