@@ -24,7 +24,9 @@ import (
 // decision's next month, already scheduled, and the months the schedule issues later carry the corrected account
 // (the schedule records the correction, audited with the reissue); the second, reissued without the option, keeps
 // the old account for its other payments. A replay of every decision event (even with the consumer's marks lost)
-// keeps the correction; a later revision naming a different supplier takes precedence from its month.
+// keeps the correction; a later revision naming a different supplier takes precedence from its month, and one
+// naming the beneficiary again from its own (the events in the decisions service's RevisedPayload shape, checked
+// against the schema: the payments cannot import the decisions module).
 func TestReissueAppliesToDecision(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -179,14 +181,8 @@ func TestReissueAppliesToDecision(t *testing.T) {
 	})
 
 	t.Run("a revision naming another supplier takes precedence from its month", func(t *testing.T) {
-		rev := func(payee map[string]any) events.Event {
-			return e.event(tenant, "be.cpas.decisions.decision.revised.v1", "entraide-decisions", d1, map[string]any{
-				"decision_id": d1, "person_id": p1, "file_id": f1, "kind": "aide_sociale", "revision_id": uuid.NewString(),
-				"from": firstOfMonth(today, 2).String(), "monthly_cents": 6500, "previous_cents": 6500, "decided_on": today.String(),
-				"payee": payee})
-		}
-		revised := rev(map[string]any{"kind": "third_party", "name": "Lumière Coopérative SC", "iban": otherIBAN,
-			"communication": "123456789002"})
+		revised := revisedEvent(e, tenant, d1, p1, f1, firstOfMonth(today, 2), map[string]any{"kind": "third_party",
+			"name": "Lumière Coopérative SC", "iban": otherIBAN, "communication": "123456789002"})
 		e.feed(revised)
 		planLater()
 		got := payees(d1, id1)
@@ -208,4 +204,27 @@ func TestReissueAppliesToDecision(t *testing.T) {
 			t.Fatalf("reissued payment %+v", in.State.Payee)
 		}
 	})
+
+	t.Run("a revision back to the beneficiary from a later month", func(t *testing.T) {
+		e.feed(revisedEvent(e, tenant, d1, p1, f1, firstOfMonth(today, 3), map[string]any{"kind": "beneficiary"}))
+		planLater()
+		got := payees(d1, id1)
+		if got[next] != "scheduled "+newIBAN || got[later2] != "scheduled "+otherIBAN || got[later3] != "scheduled " {
+			t.Fatalf("after the revision back to the beneficiary: %v", got)
+		}
+		for _, in := range e.instalmentsOf(tenant, d1) {
+			if in.State.Status == schedule.StatusScheduled && in.State.Parts[0].Period == later3 && in.State.Payee != (schedule.Payee{Kind: "beneficiary"}) {
+				t.Fatalf("beneficiary's month %+v", in.State.Payee)
+			}
+		}
+	})
+}
+
+// revisedEvent is a decision.revised naming a new payee from the month of from, in the shape the decisions service
+// emits it (decision.RevisedPayload; validated against the event's schema by e.event).
+func revisedEvent(e *env, tenant, decisionID, personID, fileID string, from civil.Date, payee map[string]any) events.Event {
+	today := civil.Today()
+	return e.event(tenant, "be.cpas.decisions.decision.revised.v1", "entraide-decisions", decisionID, map[string]any{
+		"decision_id": decisionID, "person_id": personID, "file_id": fileID, "kind": "aide_sociale", "revision_id": uuid.NewString(),
+		"from": from.String(), "monthly_cents": 6500, "previous_cents": 6500, "decided_on": today.String(), "payee": payee})
 }

@@ -166,6 +166,7 @@ func (s *Service) changeLetterOf(ctx context.Context, a kit.Actor, rec Record, f
 		for _, r := range d.Revisions {
 			if r.ID == c.ID {
 				lc.From, lc.Monthly, lc.Previous, lc.Category, lc.Working, lc.Motivation = r.From, r.MonthlyCents, r.Previous, r.Category, r.Working, r.Reason
+				lc.PaidTo, lc.PayeeChanged = letterPayee(d, r)
 			}
 		}
 	case letter.ChangeSuspension:

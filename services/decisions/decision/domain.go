@@ -126,6 +126,8 @@ type Revision struct {
 	RecordedBy   string       `bson:"recorded_by" json:"recorded_by"`
 	// Working is the recomputation's working, when the revision was recomputed.
 	Working ris.Working `bson:"working,omitempty" json:"working,omitempty"`
+	// Payee is the new payee from the month of From, when the revision changed who is paid (payee.go).
+	Payee *Payee `bson:"payee,omitempty" json:"payee,omitempty"`
 }
 
 // Suspension is a sanction over a period.
@@ -363,12 +365,21 @@ type RevisionInput struct {
 	// Calculation, when given (RIS, ERIS), recomputes the amount from the situation on From with the tenant's
 	// tables: MonthlyCents must then be the result (or 0 to take it), and the working is kept with the revision.
 	Calculation *ris.Input `json:"calculation,omitempty"`
+	// Payee, when given and not "unchanged", is who is paid from the month of From (payee.go).
+	Payee *PayeeInput `json:"payee,omitempty"`
 }
 
 // Check validates a revision of d.
 func (in RevisionInput) Check(d Decision) (civil.Date, error) {
+	from, _, err := in.check(d)
+	return from, err
+}
+
+// check validates a revision of d; it returns its date and its new payee (nil: the payee stays; a payee named
+// that is already the current one is no change).
+func (in RevisionInput) check(d Decision) (civil.Date, *Payee, error) {
 	if err := mustRun(d); err != nil {
-		return civil.Date{}, err
+		return civil.Date{}, nil, err
 	}
 	var fs problem.Fields
 	from := checkDate(&fs, "from", in.From)
@@ -378,16 +389,24 @@ func (in RevisionInput) Check(d Decision) (civil.Date, error) {
 	if !from.IsZero() && !d.End.IsZero() && from.After(d.End) {
 		fs.Add("from", "decision.after_end")
 	}
+	named := in.Payee.check(&fs)
+	payee := named
+	if payee != nil && payee.normal() == d.CurrentPayee() {
+		payee = nil
+	}
 	if in.MonthlyCents < 0 || (in.MonthlyCents == 0 && d.Kind == legalclock.RIS) {
 		fs.Add("monthly_cents", "decision.amount_invalid")
-	} else if in.MonthlyCents == d.CurrentMonthly() && (in.Category == 0 || in.Category == d.Category) {
+	} else if in.MonthlyCents == d.CurrentMonthly() && (in.Category == 0 || in.Category == d.Category) && payee == nil {
 		fs.Add("monthly_cents", "decision.amount_unchanged")
+		if named != nil {
+			fs.Add("payee.kind", "decision.payee_unchanged")
+		}
 	}
 	if in.Category != 0 && !in.Category.Valid() {
 		fs.Add("category", "invalid_choice")
 	}
 	checkText(&fs, "reason", in.Reason, true, 2000)
-	return from, fs.Err()
+	return from, payee, fs.Err()
 }
 
 // SuspensionInput is a sanction.

@@ -1,10 +1,7 @@
 package decision
 
 import (
-	"strings"
-
 	"github.com/entraide/entraide/libs/civil"
-	"github.com/entraide/entraide/libs/ogm"
 	"github.com/entraide/entraide/services/decisions/legalclock"
 	"github.com/entraide/entraide/services/decisions/letter"
 	"github.com/entraide/entraide/services/decisions/ris"
@@ -56,23 +53,7 @@ func adoptedPayload(id string, d Decision) AdoptedPayload {
 	p := AdoptedPayload{DecisionID: id, RequestID: d.RequestID, PersonID: d.PersonID, FileID: d.FileID, Source: d.Source,
 		Kind: d.Kind, Subtype: d.Subtype, Outcome: d.Outcome, Category: d.Category, MonthlyCents: d.MonthlyCents,
 		FirstMonthCents: d.FirstMonthCents, OneOffCents: d.OneOffCents, Start: d.Start, End: d.End, Review: d.Review,
-		Periodicity: d.Periodicity, PIIS: d.PIIS, Payee: d.Payee, DecidedOn: d.DecidedOn}
-	if p.Payee.Kind == "" {
-		p.Payee.Kind = PayeeBeneficiary
-	}
-	if p.Payee.Kind == PayeeBeneficiary {
-		p.Payee.Name, p.Payee.IBAN, p.Payee.Communication = "", "", ""
-	} else {
-		// The communication as its 12 digits (the proposal stored it so; a malformed one is left out rather
-		// than sent).
-		if c, err := ogm.Parse(p.Payee.Communication); err == nil {
-			p.Payee.Communication = c.String()
-		} else {
-			p.Payee.Communication = ""
-		}
-		// The IBAN as the payments read it: no spaces, upper case.
-		p.Payee.IBAN = strings.ToUpper(strings.ReplaceAll(p.Payee.IBAN, " ", ""))
-	}
+		Periodicity: d.Periodicity, PIIS: d.PIIS, Payee: d.Payee.normal(), DecidedOn: d.DecidedOn}
 	return p
 }
 
@@ -93,7 +74,9 @@ func notifiedPayload(id string, d Decision) NotifiedPayload {
 		Method: n.Method, NotifiedOn: n.Date, AppealDue: n.AppealDue}
 }
 
-// RevisedPayload: a new monthly amount from a date.
+// RevisedPayload: a new monthly amount from a date and, when the revision changed who is paid, the new payee
+// from that month (as in AdoptedPayload: a third party's name, IBAN and structured communication; the
+// beneficiary's kind alone).
 type RevisedPayload struct {
 	DecisionID    string          `json:"decision_id"`
 	PersonID      string          `json:"person_id"`
@@ -104,12 +87,18 @@ type RevisedPayload struct {
 	MonthlyCents  ris.Cents       `json:"monthly_cents"`
 	PreviousCents ris.Cents       `json:"previous_cents"`
 	Category      ris.Category    `json:"category,omitempty"`
+	Payee         *Payee          `json:"payee,omitempty"`
 	DecidedOn     civil.Date      `json:"decided_on"`
 }
 
 func revisedPayload(id string, d Decision, r Revision) RevisedPayload {
-	return RevisedPayload{DecisionID: id, PersonID: d.PersonID, FileID: d.FileID, Kind: d.Kind, RevisionID: r.ID,
+	p := RevisedPayload{DecisionID: id, PersonID: d.PersonID, FileID: d.FileID, Kind: d.Kind, RevisionID: r.ID,
 		From: r.From, MonthlyCents: r.MonthlyCents, PreviousCents: r.Previous, Category: r.Category, DecidedOn: r.DecidedOn}
+	if r.Payee != nil {
+		payee := r.Payee.normal()
+		p.Payee = &payee
+	}
+	return p
 }
 
 // SuspendedPayload: no payment for the period.

@@ -675,7 +675,8 @@ func (s *Service) Notify(ctx context.Context, a kit.Actor, id string, version in
 	return out, s.advance(ctx, a.Tenant, out.State.RequestID, request.Notified)
 }
 
-// Revise records a new monthly amount from a date; with a calculation, recomputed with the tenant's tables.
+// Revise records a new monthly amount from a date; with a calculation, recomputed with the tenant's tables; with
+// a payee other than the current one, who is paid from the month of that date.
 func (s *Service) Revise(ctx context.Context, a kit.Actor, id string, version int64, in RevisionInput) (Record, error) {
 	today := s.today()
 	var calc *ris.Calculator
@@ -719,13 +720,13 @@ func (s *Service) Revise(ctx context.Context, a kit.Actor, id string, version in
 			}
 			working = res.Working
 		}
-		from, err := in.Check(*d)
+		from, payee, err := in.check(*d)
 		if err != nil {
 			return nil, err
 		}
 		r := Revision{ID: childID("revision", id, from.String(), fmt.Sprint(len(d.Revisions))), From: from,
 			MonthlyCents: in.MonthlyCents, Previous: d.CurrentMonthly(), Category: in.Category,
-			Reason: strings.TrimSpace(in.Reason), DecidedOn: today, RecordedBy: a.UserID, Working: working}
+			Reason: strings.TrimSpace(in.Reason), DecidedOn: today, RecordedBy: a.UserID, Working: working, Payee: payee}
 		d.Revisions = append(d.Revisions, r)
 		if d.ReviewDue.IsZero() || d.ReviewWaiting {
 			if dl, err := rules.YearlyReview(from); err == nil {

@@ -62,7 +62,9 @@ type View struct {
 	FileNumber string `json:"file_number,omitempty"`
 	// CurrentMonthlyCents is the monthly amount after the revisions.
 	CurrentMonthlyCents ris.Cents `json:"current_monthly_cents"`
-	Dues                []Due     `json:"dues"`
+	// CurrentPayee is who the decision pays now: the latest revision naming a payee, else the adoption's.
+	CurrentPayee Payee `json:"current_payee"`
+	Dues         []Due `json:"dues"`
 	// Changes are the decisions taken after the adoption, each with its notification once recorded.
 	Changes []ChangeRef `json:"changes"`
 	Version int64       `json:"version"`
@@ -148,8 +150,8 @@ func (s *Service) view(ctx context.Context, a kit.Actor, rec Record, file projec
 	if err == nil {
 		dues = append(dues, d.Dues(rules)...)
 	}
-	return View{ID: rec.ID, Decision: d, FileNumber: file.Number, CurrentMonthlyCents: d.CurrentMonthly(), Dues: dues,
-		Changes: d.Changes(), Version: rec.Version}
+	return View{ID: rec.ID, Decision: d, FileNumber: file.Number, CurrentMonthlyCents: d.CurrentMonthly(),
+		CurrentPayee: d.CurrentPayee(), Dues: dues, Changes: d.Changes(), Version: rec.Version}
 }
 
 // Page is a page of decisions (View or FinanceView items).

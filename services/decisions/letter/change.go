@@ -63,6 +63,11 @@ type Change struct {
 	Category ris.Category `json:"category,omitempty"`
 	// Working is a revision's recomputation, when it was recomputed.
 	Working ris.Working `json:"working,omitempty"`
+	// PaidTo is who a revision's payments go to from From: a third party's name (a landlord, an energy supplier,
+	// a hospital), empty for the beneficiary's own account; PayeeChanged says the revision changed it. A letter
+	// names the payee, never its account number (as the decision letter).
+	PaidTo       string `json:"paid_to,omitempty"`
+	PayeeChanged bool   `json:"payee_changed,omitempty"`
 	// Amount and Case: a recovery's sum and its art. 24 case.
 	Amount ris.Cents `json:"amount,omitempty"`
 	Case   string    `json:"case,omitempty"`
@@ -226,7 +231,24 @@ func (c Change) decidedSection(lang Lang) Section {
 			{Label: fmt.Sprintf(pick(lang, "Nouveau montant mensuel à partir du %s", "Nieuw maandelijks bedrag vanaf %s"), date(c.From, lang)), Value: money(c.Monthly, lang), Total: true},
 			{Label: pick(lang, "Montant mensuel précédent", "Vorig maandelijks bedrag"), Value: money(c.Previous, lang)},
 		}
-		s.After = []string{pick(lang, "Périodicité du paiement : mensuelle, par virement sur votre compte.", "Betalingsfrequentie: maandelijks, door overschrijving op uw rekening.")}
+		paidTo := strings.TrimSpace(c.PaidTo)
+		switch {
+		case c.PayeeChanged && paidTo != "":
+			s.Paragraphs = append(s.Paragraphs, fmt.Sprintf(pick(lang,
+				"Nouveau bénéficiaire du paiement : à partir du %s, votre aide est versée directement à %s.",
+				"Nieuwe begunstigde van de betaling: vanaf %s wordt uw hulp rechtstreeks betaald aan %s."),
+				date(c.From, lang), paidTo))
+		case c.PayeeChanged:
+			s.Paragraphs = append(s.Paragraphs, fmt.Sprintf(pick(lang,
+				"Nouveau bénéficiaire du paiement : à partir du %s, votre aide vous est de nouveau versée, sur votre compte, et non plus à un tiers.",
+				"Nieuwe begunstigde van de betaling: vanaf %s wordt uw hulp opnieuw aan u betaald, op uw rekening, en niet langer aan een derde."),
+				date(c.From, lang)))
+		}
+		if paidTo != "" {
+			s.After = []string{fmt.Sprintf(pick(lang, "Périodicité du paiement : mensuelle, par virement à %s.", "Betalingsfrequentie: maandelijks, door overschrijving aan %s."), paidTo)}
+		} else {
+			s.After = []string{pick(lang, "Périodicité du paiement : mensuelle, par virement sur votre compte.", "Betalingsfrequentie: maandelijks, door overschrijving op uw rekening.")}
+		}
 	case ChangeSuspension:
 		s.Paragraphs = []string{fmt.Sprintf(pick(lang,
 			"Le paiement de votre aide est suspendu du %s au %s inclus, à titre de sanction. Il reprend ensuite sans nouvelle demande.",

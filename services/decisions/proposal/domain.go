@@ -291,38 +291,52 @@ func check(in *Input, kind legalclock.Kind, received civil.Date, calc *ris.Calcu
 		}
 	}
 	pays := granting && (in.MonthlyCents > 0 || in.OneOffCents > 0)
-	switch in.Payee.Kind {
+	in.Payee = CheckPayee(&fs, "payee.", in.Payee, pays)
+	t.iban, t.communication = in.Payee.IBAN, in.Payee.Communication
+	return t, fs.Err()
+}
+
+// CheckPayee validates a payee as a proposal — and a decision's revision naming a new payee — takes it: the
+// beneficiary (paid on the registry's account: a third party's name, IBAN and communication are dropped) or a third
+// party with its name (at most 200 characters), its IBAN (libs/iban, check digits) and, when it asks for one, its
+// structured communication (libs/ogm, any written form). required: a kind must be given. The field errors go to fs
+// under prefix (e.g. "payee."): kind required or invalid_choice, name required or proposal.text_too_long, iban
+// required or proposal.iban_invalid, communication invalid_ogm. It returns the payee as it is stored: trimmed, the
+// IBAN in its electronic form, the communication as its 12 digits (kept only for a third party, and only valid).
+func CheckPayee(fs *problem.Fields, prefix string, in Payee, required bool) Payee {
+	out := Payee{Kind: strings.TrimSpace(in.Kind), Name: strings.TrimSpace(in.Name), IBAN: strings.TrimSpace(in.IBAN)}
+	comm := strings.TrimSpace(in.Communication)
+	switch out.Kind {
 	case "":
-		if pays {
-			fs.Add("payee.kind", "required")
+		if required {
+			fs.Add(prefix+"kind", "required")
 		}
 	case PayBeneficiary:
-		// The beneficiary is paid on the registry's account: no name, IBAN nor communication of a third party.
-		in.Payee.Name, in.Payee.IBAN, in.Payee.Communication = "", "", ""
+		out.Name, out.IBAN = "", ""
 	case PayThirdParty:
-		if in.Payee.Name == "" {
-			fs.Add("payee.name", "required")
-		} else if len(in.Payee.Name) > maxName {
-			fs.Add("payee.name", "proposal.text_too_long")
+		if out.Name == "" {
+			fs.Add(prefix+"name", "required")
+		} else if len(out.Name) > maxName {
+			fs.Add(prefix+"name", "proposal.text_too_long")
 		}
-		if in.Payee.IBAN == "" {
-			fs.Add("payee.iban", "required")
-		} else if v, err := iban.Parse(in.Payee.IBAN); err != nil {
-			fs.Add("payee.iban", "proposal.iban_invalid")
+		if out.IBAN == "" {
+			fs.Add(prefix+"iban", "required")
+		} else if v, err := iban.Parse(out.IBAN); err != nil {
+			fs.Add(prefix+"iban", "proposal.iban_invalid")
 		} else {
-			t.iban = v.String()
+			out.IBAN = v.String()
 		}
-		if in.Payee.Communication != "" {
-			if v, err := ogm.Parse(in.Payee.Communication); err != nil {
-				fs.Add("payee.communication", ogm.Code)
+		if comm != "" {
+			if v, err := ogm.Parse(comm); err != nil {
+				fs.Add(prefix+"communication", ogm.Code)
 			} else {
-				t.communication = v.String()
+				out.Communication = v.String()
 			}
 		}
 	default:
-		fs.Add("payee.kind", "invalid_choice")
+		fs.Add(prefix+"kind", "invalid_choice")
 	}
-	return t, fs.Err()
+	return out
 }
 
 // apply writes the checked input on p.

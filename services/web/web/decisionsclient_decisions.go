@@ -22,12 +22,13 @@ type DecisionNotification struct {
 	AppealDue string `json:"appeal_due"`
 }
 
-// DecisionRevision is a new amount from a date.
+// DecisionRevision is a new amount from a date and, when it changed who is paid, the new payee.
 type DecisionRevision struct {
-	From         string `json:"from"`
-	MonthlyCents int64  `json:"monthly_cents"`
-	Reason       string `json:"reason"`
-	DecidedOn    string `json:"decided_on"`
+	From         string         `json:"from"`
+	MonthlyCents int64          `json:"monthly_cents"`
+	Reason       string         `json:"reason"`
+	DecidedOn    string         `json:"decided_on"`
+	Payee        *DecisionPayee `json:"payee"`
 }
 
 // DecisionSuspension is a sanction over a period.
@@ -102,6 +103,8 @@ type Decision struct {
 	End                   string                `json:"end"`
 	Review                string                `json:"review"`
 	PIIS                  bool                  `json:"piis"`
+	Payee                 DecisionPayee         `json:"payee"`
+	CurrentPayee          DecisionPayee         `json:"current_payee"`
 	Motivation            string                `json:"motivation"`
 	Amended               bool                  `json:"amended"`
 	AmendmentMotivation   string                `json:"amendment_motivation"`

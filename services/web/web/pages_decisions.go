@@ -151,6 +151,7 @@ func (a decisionActionDef) formFields() []formField {
 	}
 	if a.Name == "revision" {
 		out = append(out, revisionCalcFields()...)
+		out = append(out, revisionPayeeFields()...)
 	}
 	return out
 }
@@ -180,6 +181,8 @@ type decisionActionData struct {
 	Resources      []int
 	Kinds, Periods []string
 	Calculation    *RISCalculation
+	// PayeeKinds: the revision's payee choice (pages_decision_payee.go).
+	PayeeKinds []string
 }
 
 // loadDecision reads the page's person and decision; a decision of another person is not found.
@@ -327,7 +330,11 @@ func (s *Server) decisionActionPage(w http.ResponseWriter, r *http.Request, sess
 		s.apiFailed(w, r, sess, &APIError{Status: http.StatusNotFound})
 		return
 	}
-	s.renderDecisionAction(w, r, sess, http.StatusOK, a, newForm(a.formFields(), nil))
+	var initial url.Values
+	if a.Name == "revision" {
+		initial = revisionPayeeDefaults()
+	}
+	s.renderDecisionAction(w, r, sess, http.StatusOK, a, newForm(a.formFields(), initial))
 }
 
 func (s *Server) renderDecisionAction(w http.ResponseWriter, r *http.Request, sess *Session, status int, a decisionActionDef, f *form) {
@@ -341,6 +348,9 @@ func (s *Server) renderDecisionActionCalc(w http.ResponseWriter, r *http.Request
 		return
 	}
 	data := decisionActionData{Person: p, Decision: d, Action: a, Calculation: calc}
+	if a.Name == "revision" {
+		data.PayeeKinds = revisionPayeeKinds
+	}
 	if a.Name == "revision" && calculable(d) {
 		data.Calculator, data.Kinds, data.Periods = true, risResourceKinds, risPeriods
 		for i := range revisionResourceRows {
@@ -429,6 +439,11 @@ func (s *Server) decisionAction(w http.ResponseWriter, r *http.Request, sess *Se
 	}
 	if a.Name == "letter_texts" {
 		body["working"] = working
+	}
+	if a.Name == "revision" {
+		if p := revisionPayee(values); p != nil {
+			body["payee"] = p
+		}
 	}
 	version, verr := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
 	if f.HasErrors() || verr != nil {
