@@ -533,6 +533,9 @@ func (s *Service) letterOf(ctx context.Context, a kit.Actor, rec Record, file pr
 		Monthly: d.MonthlyCents, FirstMonth: d.FirstMonthCents, OneOff: d.OneOffCents, Start: d.Start, End: d.End,
 		Review: d.Review, Paid: d.Periodicity, Working: d.Working, Conditions: d.Conditions, Motivation: motivation,
 		Decided: d.DecidedOn}
+	if d.Payee.Kind == PayeeThirdParty {
+		ld.PaidTo = d.Payee.Name
+	}
 	if d.Notification != nil {
 		ld.Notified = d.Notification.Date
 	}

@@ -244,11 +244,7 @@ func (c Change) decidedSection(lang Lang) Section {
 				"Nieuwe begunstigde van de betaling: vanaf %s wordt uw hulp opnieuw aan u betaald, op uw rekening, en niet langer aan een derde."),
 				date(c.From, lang)))
 		}
-		if paidTo != "" {
-			s.After = []string{fmt.Sprintf(pick(lang, "Périodicité du paiement : mensuelle, par virement à %s.", "Betalingsfrequentie: maandelijks, door overschrijving aan %s."), paidTo)}
-		} else {
-			s.After = []string{pick(lang, "Périodicité du paiement : mensuelle, par virement sur votre compte.", "Betalingsfrequentie: maandelijks, door overschrijving op uw rekening.")}
-		}
+		s.After = []string{periodicityLine(lang, PaidMonthly, paidTo)}
 	case ChangeSuspension:
 		s.Paragraphs = []string{fmt.Sprintf(pick(lang,
 			"Le paiement de votre aide est suspendu du %s au %s inclus, à titre de sanction. Il reprend ensuite sans nouvelle demande.",

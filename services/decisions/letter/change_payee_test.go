@@ -63,3 +63,35 @@ func TestRevisionLetterNamesTheNewPayee(t *testing.T) {
 		})
 	}
 }
+
+// TestDecisionLetterNamesTheThirdPartyPaid: a decision that pays a third party says so in its periodicity
+// mention — the third party by its name, never an account number, never "your account" — in FR and NL, monthly
+// and once.
+func TestDecisionLetterNamesTheThirdPartyPaid(t *testing.T) {
+	const supplier = "Sibelga Énergie SA"
+	for _, lang := range []Lang{FR, NL} {
+		t.Run(string(lang), func(t *testing.T) {
+			d := decision(t, lang, Granted)
+			d.PaidTo = supplier
+			doc, err := DecisionLetter(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := text(t, renderHTML(t, doc))
+			want := pick(lang, "Périodicité du paiement : mensuelle, par virement à "+supplier+".",
+				"Betalingsfrequentie: maandelijks, door overschrijving aan "+supplier+".")
+			if !strings.Contains(got, want) || strings.Contains(got, pick(lang, "sur votre compte", "op uw rekening")) {
+				t.Errorf("want %q and no own account in:\n%s", want, got)
+			}
+			d.Paid, d.OneOff = PaidOnce, d.Monthly
+			doc, err = DecisionLetter(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ = text(t, renderHTML(t, doc))
+			if want := pick(lang, "paiement unique, par virement à "+supplier+".", "eenmalige betaling, door overschrijving aan "+supplier+"."); !strings.Contains(got, want) {
+				t.Errorf("want %q in:\n%s", want, got)
+			}
+		})
+	}
+}

@@ -70,6 +70,9 @@ type Decision struct {
 	End        civil.Date  `json:"end,omitzero"`
 	Review     civil.Date  `json:"review,omitzero"`
 	Paid       Periodicity `json:"paid,omitempty"`
+	// PaidTo is the third party the decision pays (a landlord, an energy supplier…), by its name; empty when the
+	// beneficiary is paid on their own account.
+	PaidTo string `json:"paid_to,omitempty"`
 	// Working is the resource calculation (ris.Result.Working).
 	Working ris.Working `json:"working,omitempty"`
 	// Conditions checked, and Motivation: the factual grounds (for a partial grant, what is refused and why).
@@ -334,11 +337,7 @@ func (d Decision) grantSection(lang Lang) Section {
 				s.Table = append(s.Table, Row{Label: fmt.Sprintf(pick(lang, "Premier mois, au prorata à partir du %s", "Eerste maand, pro rata vanaf %s"), date(d.Start, lang)), Value: money(d.FirstMonth, lang)})
 			}
 		}
-		if d.Paid == PaidOnce {
-			s.After = append(s.After, pick(lang, "Périodicité du paiement : paiement unique, par virement sur votre compte.", "Betalingsfrequentie: eenmalige betaling, door overschrijving op uw rekening."))
-		} else {
-			s.After = append(s.After, pick(lang, "Périodicité du paiement : mensuelle, par virement sur votre compte.", "Betalingsfrequentie: maandelijks, door overschrijving op uw rekening."))
-		}
+		s.After = append(s.After, periodicityLine(lang, d.Paid, strings.TrimSpace(d.PaidTo)))
 	} else {
 		s.Paragraphs = append(s.Paragraphs, pick(lang,
 			"Le CPAS prend en charge les frais selon les modalités de la décision ; aucun montant ne vous est versé.",
@@ -385,4 +384,19 @@ func (d Decision) appealSection(lang Lang) Section {
 			"U kunt zich laten bijstaan of vertegenwoordigen door een advocaat, een afgevaardigde van een vakorganisatie of een andere persoon die de wet daartoe toelaat."),
 	)
 	return s
+}
+
+// periodicityLine is the payment periodicity mention: how often, and to whom (the beneficiary's account, or the
+// third party the decision pays, by its name — never an account number in a letter).
+func periodicityLine(lang Lang, paid Periodicity, paidTo string) string {
+	switch {
+	case paid == PaidOnce && paidTo != "":
+		return fmt.Sprintf(pick(lang, "Périodicité du paiement : paiement unique, par virement à %s.", "Betalingsfrequentie: eenmalige betaling, door overschrijving aan %s."), paidTo)
+	case paid == PaidOnce:
+		return pick(lang, "Périodicité du paiement : paiement unique, par virement sur votre compte.", "Betalingsfrequentie: eenmalige betaling, door overschrijving op uw rekening.")
+	case paidTo != "":
+		return fmt.Sprintf(pick(lang, "Périodicité du paiement : mensuelle, par virement à %s.", "Betalingsfrequentie: maandelijks, door overschrijving aan %s."), paidTo)
+	default:
+		return pick(lang, "Périodicité du paiement : mensuelle, par virement sur votre compte.", "Betalingsfrequentie: maandelijks, door overschrijving op uw rekening.")
+	}
 }
