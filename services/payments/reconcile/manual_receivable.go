@@ -81,9 +81,10 @@ func (s *Service) ReceivableSuggestions(ctx context.Context, tenant string, it I
 	return out, err
 }
 
-// itemLocks serialise this process's manual matches of one queued line to a receivable: the receivable's booking
-// and the item's change are two writes, and two accountants choosing two receivables for the same line at once
-// must not both book it (the second finds the item matched).
+// itemLocks serialise this process's manual matches of one queued line, whatever their kind (ManualMatch takes
+// it): a match's booking (a receivable's, a payment's) and the item's change are two writes, and two accountants
+// matching the same line at once — two receivables, or a receivable and a payment or an explanation — must not
+// both book it (the second finds the item matched).
 var itemLocks [64]sync.Mutex
 
 func lockItem(id string) func() {
@@ -96,14 +97,13 @@ func lockItem(id string) func() {
 
 // matchReceivable books the queued credit of item id (read at version expected) on the receivable the accountant
 // chose, then marks the item matched. The booking comes first and is idempotent on the line: after a crash between
-// the two writes, the same match again books nothing more and marks the item. Audited, refusals too.
+// the two writes, the same match again books nothing more and marks the item. Audited, refusals too. The caller
+// holds the item's lock (lockItem).
 func (s *Service) matchReceivable(ctx context.Context, a kit.Actor, id string, expected int64, in MatchInput) (ItemRecord, error) {
 	d, err := s.desk()
 	if err != nil {
 		return ItemRecord{}, err
 	}
-	unlock := lockItem(a.Tenant + "/" + id)
-	defer unlock()
 	rec, err := s.Get(ctx, a, id)
 	if err != nil {
 		return rec, err

@@ -216,6 +216,8 @@ type MatchInput struct {
 // must be the payment's: never forced; a debit books it, a credit returns it), a receivable (a credit only, at
 // most its balance: never forced; manual_receivable.go) or an explanation. Audited.
 func (s *Service) ManualMatch(ctx context.Context, a kit.Actor, id string, expected int64, in MatchInput) (ItemRecord, error) {
+	unlock := lockItem(a.Tenant + "/" + id) // one manual match of a line at a time (manual_receivable.go)
+	defer unlock()
 	rec, err := s.Get(ctx, a, id)
 	if err != nil {
 		return rec, err
