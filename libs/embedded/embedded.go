@@ -43,6 +43,11 @@ func StartMongo(ctx context.Context, dir, addr string, logger *slog.Logger) (*Mo
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	// The collections of an earlier run are indexed before FerretDB opens them: building an index on a large
+	// table holds SQLite's write lock, which FerretDB's writes would otherwise wait for (10 s at most).
+	if _, err := IndexSQLiteIDs(ctx, abs); err != nil {
+		return nil, fmt.Errorf("embedded mongo: %w", err)
+	}
 	m, err := startFerretDB(ctx, &ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: addr},
 		Logger:    logger,
