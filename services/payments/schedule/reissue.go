@@ -167,15 +167,17 @@ func (s *Service) ReissueReturned(ctx context.Context, a kit.Actor, id string, e
 		}
 	} else {
 		var fs problem.Fields
-		for field, v := range map[string]string{"name": in.Name, "iban": in.IBAN, "bic": in.BIC} {
-			if strings.TrimSpace(v) != "" {
-				fs.Add(field, "payments.account_from_registry")
+		for _, f := range []struct{ field, value string }{{"name", in.Name}, {"iban", in.IBAN}, {"bic", in.BIC}} {
+			if strings.TrimSpace(f.value) != "" {
+				fs.Add(f.field, "payments.account_from_registry")
 			}
 		}
 		if in.Communication != nil && strings.TrimSpace(*in.Communication) != "" {
 			fs.Add("communication", "payments.account_from_registry")
 		}
 		if err := fs.Err(); err != nil {
+			s.Audit.Record(ctx, a, kit.Entry{Action: "instalment.reissue", ResourceType: "instalment", ResourceID: id,
+				FileID: cur.State.FileID, Outcome: "denied"})
 			return cur, err
 		}
 		p, err := s.Proj.Payee(ctx, a.Tenant, cur.State.PersonID)
