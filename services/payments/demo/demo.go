@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/entraide/entraide/libs/civil"
 	"github.com/entraide/entraide/libs/problem"
@@ -68,16 +69,9 @@ func Seed(ctx context.Context, app *payments.App, st Staff, wait time.Duration, 
 		}
 	}
 	acc := kit.Actor{UserID: st.Accountant, Tenant: st.Tenant, Roles: []string{kit.RoleAccountant}}
-	runs := app.Runs.Runs
-	n, err := runs.Collection().CountDocuments(ctx, bson.D{{Key: "tenant", Value: st.Tenant}})
+	res, err := seedRuns(ctx, app, st, wait, logger)
 	if err != nil {
-		return Result{}, err
-	}
-	var res Result
-	if n == 0 {
-		if res, err = seedRuns(ctx, app, st, wait, logger); err != nil {
-			return res, err
-		}
+		return res, err
 	}
 	// Each further step has its own marker (a statement, a receivable in the tenant): a restart after a crash
 	// between two steps does the missing ones.
@@ -103,67 +97,110 @@ func Seed(ctx context.Context, app *payments.App, st Staff, wait time.Duration, 
 	return res, nil
 }
 
-// seedRuns waits for due instalments and builds the two demo runs (the one-off aids exported).
+// seedRuns waits for due instalments and builds the two demo runs (the one-off aids exported). Each run is its
+// own marker: a restart after a crash within the step finishes the one-off run where it stopped (approval,
+// export) and builds the run awaiting approval if it is missing; a tenant with both does nothing.
 func seedRuns(ctx context.Context, app *payments.App, st Staff, wait time.Duration, logger *slog.Logger) (Result, error) {
-	// The decisions demo's schedules come through Kafka: wait until instalments are due today.
+	existing, err := app.Runs.Runs.Find(ctx, st.Tenant, bson.D{}, options.Find())
+	if err != nil {
+		return Result{}, err
+	}
+	var oneOff, monthly *run.Record
+	exported := false
+	for i := range existing {
+		r := &existing[i]
+		switch {
+		case r.State.Status == run.StatusExported:
+			exported = true
+		case len(r.State.Kinds) > 0 && (r.State.Status == run.StatusDraft || r.State.Status == run.StatusApproved):
+			oneOff = r
+		case len(r.State.Kinds) == 0 && r.State.Status == run.StatusDraft:
+			monthly = r
+		}
+	}
 	today := civil.Today()
-	deadline := time.Now().Add(wait)
-	for {
-		n, _, err := app.Schedules.Repo.Totals(ctx, st.Tenant, schedule.Query{Status: schedule.StatusScheduled, DueBy: today})
-		if err != nil {
-			return Result{}, err
+	if len(existing) == 0 {
+		// The decisions demo's schedules come through Kafka: wait until instalments are due today.
+		deadline := time.Now().Add(wait)
+		for {
+			n, _, err := app.Schedules.Repo.Totals(ctx, st.Tenant, schedule.Query{Status: schedule.StatusScheduled, DueBy: today})
+			if err != nil {
+				return Result{}, err
+			}
+			if n > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				logger.Info("payments demo: no instalment due yet, no demo run", "tenant", st.Tenant)
+				return Result{}, nil
+			}
+			select {
+			case <-ctx.Done():
+				return Result{}, ctx.Err()
+			case <-time.After(2 * time.Second):
+			}
 		}
-		if n > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			logger.Info("payments demo: no instalment due yet, no demo run", "tenant", st.Tenant)
-			return Result{}, nil
-		}
+		// Let the schedules of every demo decision arrive before the runs are cut.
 		select {
 		case <-ctx.Done():
 			return Result{}, ctx.Err()
-		case <-time.After(2 * time.Second):
+		case <-time.After(5 * time.Second):
 		}
-	}
-	// Let the schedules of every demo decision arrive before the runs are cut.
-	select {
-	case <-ctx.Done():
-		return Result{}, ctx.Err()
-	case <-time.After(5 * time.Second):
 	}
 	acc := kit.Actor{UserID: st.Accountant, Tenant: st.Tenant, Roles: []string{kit.RoleAccountant}}
 	dir := kit.Actor{UserID: st.FinanceDirector, Tenant: st.Tenant, Roles: []string{kit.RoleFinanceDirector}}
 	var res Result
-	oneOff, err := app.Runs.Build(ctx, acc, run.Input{ExecutionDate: today, Kinds: []string{schedule.KindAideSociale, schedule.KindAMU}})
-	switch {
-	case err == nil:
-		if _, err := app.Runs.Approve(ctx, dir, oneOff.ID, oneOff.Version); err != nil {
-			return res, fmt.Errorf("payments demo: approve: %w", err)
+	if !exported {
+		if oneOff == nil {
+			built, err := app.Runs.Build(ctx, acc, run.Input{ExecutionDate: today, Kinds: []string{schedule.KindAideSociale, schedule.KindAMU}})
+			switch {
+			case err == nil:
+				oneOff = &built
+			case !isNothingDue(err):
+				return res, fmt.Errorf("payments demo: one-off run: %w", err)
+			}
 		}
-		rec, err := app.Runs.Prepare(ctx, acc, oneOff.ID)
-		if err != nil {
-			return res, fmt.Errorf("payments demo: export: %w", err)
+		if oneOff != nil {
+			number, err := exportRun(ctx, app, acc, dir, *oneOff)
+			if err != nil {
+				return res, err
+			}
+			res.Exported, res.Seeded = number, true
 		}
-		sum, size, err := app.Runs.Write(ctx, st.Tenant, rec, io.Discard)
-		if err != nil {
-			return res, fmt.Errorf("payments demo: file: %w", err)
-		}
-		if err := app.Runs.Exported(ctx, acc, rec, sum, size); err != nil {
-			return res, err
-		}
-		res.Exported, res.Seeded = rec.State.Number, true
-	case !isNothingDue(err):
-		return res, fmt.Errorf("payments demo: one-off run: %w", err)
 	}
-	monthly, err := app.Runs.Build(ctx, acc, run.Input{ExecutionDate: today})
-	switch {
-	case err == nil:
-		res.Awaiting, res.Seeded = monthly.State.Number, true
-	case !isNothingDue(err):
-		return res, fmt.Errorf("payments demo: run: %w", err)
+	if monthly == nil {
+		built, err := app.Runs.Build(ctx, acc, run.Input{ExecutionDate: today})
+		switch {
+		case err == nil:
+			res.Awaiting, res.Seeded = built.State.Number, true
+		case !isNothingDue(err):
+			return res, fmt.Errorf("payments demo: run: %w", err)
+		}
 	}
 	return res, nil
+}
+
+// exportRun approves a draft run (as the finance director) and exports it, or exports an approved one.
+func exportRun(ctx context.Context, app *payments.App, acc, dir kit.Actor, rec run.Record) (string, error) {
+	if rec.State.Status == run.StatusDraft {
+		approved, err := app.Runs.Approve(ctx, dir, rec.ID, rec.Version)
+		if err != nil {
+			return "", fmt.Errorf("payments demo: approve: %w", err)
+		}
+		rec = approved
+	}
+	prepared, err := app.Runs.Prepare(ctx, acc, rec.ID)
+	if err != nil {
+		return "", fmt.Errorf("payments demo: export: %w", err)
+	}
+	sum, size, err := app.Runs.Write(ctx, acc.Tenant, prepared, io.Discard)
+	if err != nil {
+		return "", fmt.Errorf("payments demo: file: %w", err)
+	}
+	if err := app.Runs.Exported(ctx, acc, prepared, sum, size); err != nil {
+		return "", err
+	}
+	return prepared.State.Number, nil
 }
 
 func isNothingDue(err error) bool {

@@ -53,6 +53,14 @@ func TestSeedRestart(t *testing.T) {
 				t.Fatalf("cancelled seeding: %v", err)
 			}
 		}, true, true},
+		{"stopped after the one-off run was built, before its export", func(t *testing.T, st Staff) {
+			seedSettings(t, app, st)
+			acc := kit.Actor{UserID: st.Accountant, Tenant: st.Tenant, Roles: []string{kit.RoleAccountant}}
+			if _, err := app.Runs.Build(ctx, acc, run.Input{ExecutionDate: civil.Today(),
+				Kinds: []string{schedule.KindAideSociale, schedule.KindAMU}}); err != nil {
+				t.Fatalf("one-off run: %v", err)
+			}
+		}, true, true},
 		{"stopped after the runs", func(t *testing.T, st Staff) {
 			seedSettings(t, app, st)
 			if res, err := seedRuns(ctx, app, st, time.Minute, nil); err != nil || res.Exported == "" || res.Awaiting == "" {
