@@ -17,6 +17,11 @@ import "slices"
 type Rules struct {
 	// Bands are the base rates a CPAS may have (by its average number of RIS beneficiaries in year N-2).
 	Bands []int
+	// Thresholds are the N-2 monthly averages from which a band above the base applies; a first move up needs
+	// GrowthPercent over the N-3 average; a drop below a threshold costs DeclinePoints a year unless the average
+	// fell by less than DropPercent (band.go).
+	Thresholds                               []Threshold
+	GrowthPercent, DropPercent, DeclinePoints int
 	// PIISBonus is added when the beneficiary has a PIIS.
 	PIISBonus int
 	// Full is the share for a beneficiary in the foreigners' register or a homeless person's first residence.
@@ -30,7 +35,8 @@ type Rules struct {
 }
 
 // DefaultRules are domain.md §5's.
-var DefaultRules = Rules{Bands: []int{55, 65, 70}, PIISBonus: 10, Full: 100, Kinds: []string{"ris"}, RefusalCode: 1, WithdrawalCode: 2,
+var DefaultRules = Rules{Bands: []int{55, 65, 70}, Thresholds: []Threshold{{Min: 50000, Band: 65}, {Min: 100000, Band: 70}},
+	GrowthPercent: 5, DropPercent: 3, DeclinePoints: 1, PIISBonus: 10, Full: 100, Kinds: []string{"ris"}, RefusalCode: 1, WithdrawalCode: 2,
 	RecoveryCodes: map[string]int{"retroactive_review": 1, "change_in_law": 2, "cpas_error": 3, "false_declaration": 4,
 		"resources_received": 5, "overpayment": 6}}
 
@@ -52,7 +58,8 @@ type Basis struct {
 }
 
 // Share is the percentage of the aid the State pays back for a decision of a CPAS of band band, with its reason.
-// An unknown band counts as the lowest.
+// A rate between two bands (a declining rate, band.go) is used as it is; one outside the bands counts as the
+// lowest.
 func (r Rules) Share(band int, b Basis) (int, string) {
 	if !slices.Contains(r.Kinds, b.Kind) {
 		return 0, ReasonNotSubsidised
@@ -63,8 +70,8 @@ func (r Rules) Share(band int, b Basis) (int, string) {
 	if b.HomelessFirstResidence {
 		return r.Full, ReasonHomelessFirstResidence
 	}
-	if !slices.Contains(r.Bands, band) {
-		band = slices.Min(r.Bands)
+	if band < slices.Min(r.Bands) || band > slices.Max(r.Bands) {
+		band = slices.Min(r.Bands) // a declining rate (64, 69…) between two bands is a rate of its own
 	}
 	if b.PIIS {
 		return min(band+r.PIISBonus, r.Full), ReasonPIIS

@@ -3,7 +3,7 @@ package subsidy
 import "testing"
 
 // TestShareTable: every band, with and without a PIIS, the 100% cases (foreigners' register, homeless person's
-// first residence, which win over the band and the PIIS), a kind the subsidy does not cover, an unknown band.
+// first residence, which win over the band and the PIIS), a kind the subsidy does not cover, a declining rate between two bands, a rate out of the bands.
 func TestShareTable(t *testing.T) {
 	r := DefaultRules
 	for _, c := range []struct {
@@ -25,7 +25,9 @@ func TestShareTable(t *testing.T) {
 		{55, Basis{Kind: "aide_sociale", PIIS: true}, 0, ReasonNotSubsidised},
 		{55, Basis{Kind: "amu", ForeignersRegister: true}, 0, ReasonNotSubsidised},
 		{0, Basis{Kind: "ris"}, 55, ReasonBase},
-		{60, Basis{Kind: "ris", PIIS: true}, 65, ReasonPIIS},
+		{50, Basis{Kind: "ris", PIIS: true}, 65, ReasonPIIS},
+		{64, Basis{Kind: "ris"}, 64, ReasonBase}, // a declining rate (band.go)
+		{69, Basis{Kind: "ris", PIIS: true}, 79, ReasonPIIS},
 	} {
 		got, reason := r.Share(c.band, c.b)
 		if got != c.want || reason != c.reason {
