@@ -20,7 +20,7 @@ type Rules struct {
 	// Thresholds are the N-2 monthly averages from which a band above the base applies; a first move up needs
 	// GrowthPercent over the N-3 average; a drop below a threshold costs DeclinePoints a year unless the average
 	// fell by less than DropPercent (band.go).
-	Thresholds                               []Threshold
+	Thresholds                                []Threshold
 	GrowthPercent, DropPercent, DeclinePoints int
 	// PIISBonus is added when the beneficiary has a PIIS.
 	PIISBonus int
