@@ -338,6 +338,9 @@ var expected = map[string][]string{
 	"GET /v1/subsidy/claims":            {"accountant", "finance_director"},
 	"GET /v1/subsidy/decisions/{id}":    {"accountant", "finance_director"},
 	"PUT /v1/subsidy/decisions/{id}":    {"accountant", "finance_director"},
+	"GET /v1/subsidy/band":              {"accountant", "finance_director"},
+	"GET /v1/subsidy/history":           {"accountant", "finance_director"},
+	"PUT /v1/subsidy/history":           {"finance_director"},
 	// not in the policy at all: denied to everyone
 	"DELETE /v1/users/{id}":      {},
 	"GET /v1/users/{id}/secrets": {},

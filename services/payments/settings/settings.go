@@ -52,8 +52,9 @@ type Settings struct {
 	PainVersion      string            `bson:"pain_version" json:"pain_version"`
 	BatchBooking     bool              `bson:"batch_booking" json:"batch_booking"`
 	BudgetArticles   map[string]string `bson:"budget_articles" json:"budget_articles"`
-	// SubsidyBand is the federal subsidy's base rate of the CPAS, 55, 65 or 70 (% of the RIS, art. 32 loi DIS, by
-	// its average number of beneficiaries in year N-2: domain.md §5); 0 is the base 55. Package subsidy.
+	// SubsidyBand is the finance director's override of the federal subsidy's base rate of the CPAS, 55, 65 or 70
+	// (% of the RIS, art. 32 loi DIS: domain.md §5), for every year while set; 0: the band computed from the N-2
+	// average (package subsidy, band.go).
 	SubsidyBand int `bson:"subsidy_band,omitempty" json:"subsidy_band,omitempty"`
 }
 
@@ -152,8 +153,13 @@ func (s *Store) Get(ctx context.Context, tenant string) (store.Versioned[Setting
 	return v, err
 }
 
-// Put replaces the tenant's settings read at version expected.
+// Put replaces the tenant's settings read at version expected (a band of 0 keeps the current one).
 func (s *Store) Put(ctx context.Context, tenant string, expected int64, next Settings) (int64, error) {
+	return s.put(ctx, tenant, expected, next, false)
+}
+
+// put replaces the settings; clearBand: a band of 0 removes the override (the request named subsidy_band: 0).
+func (s *Store) put(ctx context.Context, tenant string, expected int64, next Settings, clearBand bool) (int64, error) {
 	if err := next.Validate(); err != nil {
 		return 0, err
 	}
@@ -161,7 +167,7 @@ func (s *Store) Put(ctx context.Context, tenant string, expected int64, next Set
 		return 0, err
 	}
 	return s.repo.UpdateIfVersion(ctx, tenant, id(tenant), expected, func(cur *Settings) ([]events.Event, error) {
-		if next.SubsidyBand == 0 {
+		if next.SubsidyBand == 0 && !clearBand {
 			next.SubsidyBand = cur.SubsidyBand // a client that does not know the band keeps it
 		}
 		*cur = next
@@ -179,8 +185,9 @@ type Response struct {
 func (r Response) Headers() http.Header { return http.Header{"Etag": {kit.ETag(r.Version)}} }
 
 type putRequest struct {
-	version int64
-	body    Settings
+	version   int64
+	body      Settings
+	clearBand bool
 }
 
 // Routes lists the package's route patterns.
@@ -206,7 +213,7 @@ func (s *Store) KitRoutes() []kit.Route {
 				return nil, err
 			}
 			p := req.(putRequest)
-			v, err := s.Put(ctx, a.Tenant, p.version, p.body)
+			v, err := s.put(ctx, a.Tenant, p.version, p.body, p.clearBand)
 			if err != nil {
 				return nil, err
 			}
@@ -216,11 +223,18 @@ func (s *Store) KitRoutes() []kit.Route {
 			if err != nil {
 				return nil, err
 			}
-			var body Settings
+			// subsidy_band absent keeps the override, 0 removes it (the computed band applies), 55/65/70 sets it.
+			var body struct {
+				Settings
+				Band *int `json:"subsidy_band"`
+			}
 			if err := httpkit.DecodeJSON(r, &body, kit.MaxJSON); err != nil {
 				return nil, err
 			}
-			return putRequest{version: v, body: body}, nil
+			if body.Band != nil {
+				body.Settings.SubsidyBand = *body.Band
+			}
+			return putRequest{version: v, body: body.Settings, clearBand: body.Band != nil && *body.Band == 0}, nil
 		}},
 	}
 }

@@ -78,7 +78,10 @@ func (s *Service) Claims(ctx context.Context, a kit.Actor, form string, from, to
 	if err != nil {
 		return DataSet{}, err
 	}
-	band := st.State.Band()
+	band, err := s.RateFor(ctx, a.Tenant, from.Year())
+	if err != nil {
+		return DataSet{}, err
+	}
 	out := DataSet{Month: from.String()[:7], Form: form, EnterpriseNumber: st.State.EnterpriseNumber, Band: band, Rows: []Row{}}
 	decisions, err := s.Decisions.Find(ctx, a.Tenant, bson.D{}, nil)
 	if err != nil {

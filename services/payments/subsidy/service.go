@@ -82,6 +82,8 @@ type Person struct {
 type Service struct {
 	Decisions   *store.Repository[Decision]
 	persons     *mongo.Collection
+	settings    *store.Repository[Declared]
+	instalments *mongo.Collection
 	processed   *store.Processed
 	Settings    *settings.Store
 	Ledger      *ledger.Service
@@ -96,6 +98,7 @@ type Service struct {
 func NewService(db *mongo.Database, st *settings.Store, led *ledger.Service, rcv *receivable.Service, proj *projection.Repository,
 	audit *kit.Auditor, logger *slog.Logger) *Service {
 	return &Service{Decisions: store.NewRepository[Decision](db.Collection(CollDecisions), nil), persons: db.Collection(CollPersons),
+		settings: store.NewRepository[Declared](db.Collection(CollSettings), nil), instalments: db.Collection(schedule.CollInstalments),
 		processed: store.NewProcessed(db.Collection(CollProcessed)), Settings: st, Ledger: led, Receivables: rcv, Proj: proj,
 		Audit: audit, Logger: logger, Rules: DefaultRules}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/entraide/entraide/libs/civil"
 	"github.com/entraide/entraide/libs/events"
@@ -24,13 +25,15 @@ const (
 )
 
 // Routes lists the package's route patterns.
-func Routes() []string { return []string{RouteClaims, RouteDecision, RouteDecisionPut} }
+func Routes() []string {
+	return []string{RouteClaims, RouteDecision, RouteDecisionPut, RouteBand, RouteHistory, RouteHistoryPut}
+}
 
 // PurposeRoutes need X-Purpose (NISS numbers, a beneficiary's decision).
 var PurposeRoutes = []string{RouteClaims, RouteDecision}
 
 // IfMatchRoutes need If-Match.
-var IfMatchRoutes = []string{RouteDecisionPut}
+var IfMatchRoutes = []string{RouteDecisionPut, RouteHistoryPut}
 
 // DecisionView is a decision's subsidy: its basis, the share and why.
 type DecisionView struct {
@@ -48,19 +51,19 @@ type DecisionView struct {
 func (v DecisionView) Headers() http.Header { return http.Header{"Etag": {kit.ETag(v.Version)}} }
 
 func (s *Service) decisionView(ctx context.Context, tenant string, d store.Versioned[Decision]) (DecisionView, error) {
-	st, err := s.Settings.Get(ctx, tenant)
-	if err != nil {
-		return DecisionView{}, err
-	}
 	p, err := s.personOf(ctx, tenant, d.State.PersonID)
 	if err != nil {
 		return DecisionView{}, err
 	}
-	share, reason := s.ShareOf(st.State.Band(), d.State, p)
+	band, err := s.RateFor(ctx, tenant, time.Now().Year())
+	if err != nil {
+		return DecisionView{}, err
+	}
+	share, reason := s.ShareOf(band, d.State, p)
 	if d.State.Changes == nil {
 		d.State.Changes = []Change{}
 	}
-	return DecisionView{ID: d.ID, Decision: d.State, Band: st.State.Band(), ForeignersRegister: p.ResidenceStatus == "foreigners_register",
+	return DecisionView{ID: d.ID, Decision: d.State, Band: band, ForeignersRegister: p.ResidenceStatus == "foreigners_register",
 		SharePercent: share, ShareReason: reason, MonthlyStateCents: Of(d.State.current(), share), Version: d.Version}, nil
 }
 
@@ -114,8 +117,8 @@ type claimsRequest struct {
 
 // KitRoutes are the package's routes with their endpoints.
 func (s *Service) KitRoutes() []kit.Route {
-	return []kit.Route{
-		{Pattern: RouteClaims, Decode: func(_ context.Context, r *http.Request) (any, error) {
+	return append(s.bandRoutes(),
+		kit.Route{Pattern: RouteClaims, Decode: func(_ context.Context, r *http.Request) (any, error) {
 			var fs problem.Fields
 			q := r.URL.Query()
 			from, to := ledger.Month(q, &fs)
@@ -147,7 +150,7 @@ func (s *Service) KitRoutes() []kit.Route {
 			}
 			return ledger.CSV{Name: "subsidy-" + r.form + "-" + ds.Month + ".csv", Body: b.Bytes()}, nil
 		}, Encode: ledger.EncodeCSV},
-		{Pattern: RouteDecision, Decode: func(_ context.Context, r *http.Request) (any, error) {
+		kit.Route{Pattern: RouteDecision, Decode: func(_ context.Context, r *http.Request) (any, error) {
 			id, err := kit.PathID(r)
 			if err != nil {
 				return nil, err
@@ -161,7 +164,7 @@ func (s *Service) KitRoutes() []kit.Route {
 			r := req.([2]string)
 			return s.Get(ctx, a, r[0], r[1])
 		}},
-		{Pattern: RouteDecisionPut, Decode: func(_ context.Context, r *http.Request) (any, error) {
+		kit.Route{Pattern: RouteDecisionPut, Decode: func(_ context.Context, r *http.Request) (any, error) {
 			id, err := kit.PathID(r)
 			if err != nil {
 				return nil, err
@@ -182,8 +185,7 @@ func (s *Service) KitRoutes() []kit.Route {
 			}
 			r := req.(markRequest)
 			return s.SetMark(ctx, a, r.id, r.version, r.mark)
-		}},
-	}
+		}})
 }
 
 type markRequest struct {
