@@ -300,6 +300,8 @@ var expected = map[string][]string{
 	"GET /payments/exports/journal":          {"accountant", "finance_director"},
 	"GET /payments/subsidy/decisions/{id}":   {"accountant", "finance_director"},
 	"POST /payments/subsidy/decisions/{id}":  {"accountant", "finance_director"},
+	"GET /payments/subsidy":                  {"accountant", "finance_director"},
+	"POST /payments/subsidy":                 {"finance_director"},
 	// payments API: finance builds, approves (the director) and exports runs; the social service reads a file's
 	// payment status
 	"GET /v1/instalments":               {"accountant", "finance_director"},

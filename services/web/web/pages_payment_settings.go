@@ -22,8 +22,9 @@ type PaymentSettings struct {
 	PainVersion      string            `json:"pain_version"`
 	BatchBooking     bool              `json:"batch_booking"`
 	BudgetArticles   map[string]string `json:"budget_articles"`
-	// SubsidyBand is the federal subsidy's base rate of the CPAS (55, 65 or 70).
-	SubsidyBand int   `json:"subsidy_band,omitempty"`
+	// SubsidyBand is the finance director's override of the federal subsidy's base rate (55, 65 or 70); 0 or
+	// absent: the band computed from the N-2 average (pages_subsidy_band.go). Sent always: 0 removes the override.
+	SubsidyBand *int  `json:"subsidy_band,omitempty"`
 	Version     int64 `json:"version,omitempty"`
 }
 
@@ -53,7 +54,7 @@ var paymentSettingsFields = []formField{
 	{"subsidy_band", "payments.settings.subsidy_band"},
 }
 
-var subsidyBands = []string{"55", "65", "70"}
+var subsidyBands = []string{"0", "55", "65", "70"}
 
 // paymentSettingsData is the page data of payment_settings.html.
 type paymentSettingsData struct {
@@ -73,9 +74,9 @@ func paymentSettingsValues(st PaymentSettings) url.Values {
 	for _, k := range paymentKinds {
 		v.Set("budget_articles_"+k, st.BudgetArticles[k])
 	}
-	v.Set("subsidy_band", "55")
-	if st.SubsidyBand != 0 {
-		v.Set("subsidy_band", strconv.Itoa(st.SubsidyBand))
+	v.Set("subsidy_band", "0")
+	if st.SubsidyBand != nil && *st.SubsidyBand != 0 {
+		v.Set("subsidy_band", strconv.Itoa(*st.SubsidyBand))
 	}
 	return v
 }
@@ -122,7 +123,9 @@ func (s *Server) savePaymentSettings(w http.ResponseWriter, r *http.Request, ses
 			in.BudgetArticles[k] = a
 		}
 	}
-	in.SubsidyBand, _ = strconv.Atoi(values.Get("subsidy_band"))
+	if band, err := strconv.Atoi(values.Get("subsidy_band")); err == nil {
+		in.SubsidyBand = &band
+	}
 	_, err = s.payments.PutPaymentSettings(r.Context(), s.call(r, sess), version, in)
 	var ae *APIError
 	switch {

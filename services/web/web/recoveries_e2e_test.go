@@ -116,7 +116,7 @@ func TestEndToEndRecoveries(t *testing.T) {
 
 	// The finance director puts the CPAS in the 70% band: with its PIIS the decision's share is 80%.
 	dir.get("/payments/settings")
-	dir.expect(http.StatusOK, "Taux de base", `value="55" selected`)
+	dir.expect(http.StatusOK, "Taux de base", `value="0" selected`)
 	sv := versionRe.FindStringSubmatch(dir.body)
 	dir.post("/payments/settings", url.Values{"version": {sv[1]}, "debtor_name": {"CPAS demo"}, "debtor_iban": {"BE21001234567803"},
 		"pain_version": {"pain.001.001.09"}, "batch_booking": {"on"}, "budget_articles_ris": {"8320/333-01"}, "subsidy_band": {"70"}})

@@ -219,6 +219,8 @@ func (s *Server) routes(rt *httpkit.Router) {
 	s.reissueRoutes(handle)
 	// Recoveries, ledgers, subsidy and accounting exports (pages_recoveries.go, pages_ledger.go, pages_subsidy.go).
 	s.recoveryRoutes(handle)
+	// The subsidy's band of this year and the next, and the declared history (pages_subsidy_band.go).
+	s.subsidyBandRoutes(handle)
 	// Bank statements and the reconciliation queue (pages_statements.go).
 	s.statementRoutes(handle)
 
