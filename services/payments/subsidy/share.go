@@ -6,8 +6,9 @@
 //
 // The package reads what it needs from the events themselves (its own consumer of cpas.decisions.v1 and of the
 // persons of cpas.beneficiaries.v1): the category and the PIIS of a decision, the NISS and the residence status of
-// a person, which the schedules do not keep. The tenant's band (55/65/70) is a payment setting; a homeless
-// person's first residence is marked on the decision by finance (no event says it).
+// a person, which the schedules do not keep. The tenant's band is computed (band.go, history.go) unless the payment
+// settings override it; a homeless person's first residence is marked on the decision by finance (no event says
+// it).
 package subsidy
 
 import "slices"
