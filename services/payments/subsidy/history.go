@@ -227,6 +227,31 @@ func (s *Service) CountPaid(ctx context.Context, tenant string) (map[int]YearDat
 	return c.Years(), nil
 }
 
+// paidCacheTTL is how long the counted beneficiaries of a tenant are reused: the band depends on complete earlier
+// years only (N-2, N-3), which a late return or reissue changes by a unit at most, while counting streams every
+// paid RIS instalment of the tenant — too much for each decision page or data set.
+const paidCacheTTL = time.Hour
+
+type paidCount struct {
+	at   time.Time
+	data map[int]YearData
+}
+
+// countPaidCached is CountPaid, reused for paidCacheTTL per tenant in this process.
+func (s *Service) countPaidCached(ctx context.Context, tenant string) (map[int]YearData, error) {
+	if v, ok := s.paid.Load(tenant); ok {
+		if c := v.(paidCount); time.Since(c.at) < paidCacheTTL {
+			return c.data, nil
+		}
+	}
+	data, err := s.CountPaid(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	s.paid.Store(tenant, paidCount{at: time.Now(), data: data})
+	return data, nil
+}
+
 // Average sources.
 const (
 	SourceData     = "data"
@@ -290,7 +315,7 @@ func (s *Service) Band(ctx context.Context, tenant string, year int) (BandView, 
 	if err != nil {
 		return BandView{}, err
 	}
-	data, err := s.CountPaid(ctx, tenant)
+	data, err := s.countPaidCached(ctx, tenant)
 	if err != nil {
 		return BandView{}, err
 	}

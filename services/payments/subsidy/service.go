@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -92,6 +93,8 @@ type Service struct {
 	Audit       *kit.Auditor
 	Logger      *slog.Logger
 	Rules       Rules
+	// paid caches the counted beneficiaries per tenant (countPaidCached).
+	paid sync.Map
 }
 
 // NewService works on db with the default rules.
