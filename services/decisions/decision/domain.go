@@ -391,7 +391,7 @@ func (in RevisionInput) check(d Decision) (civil.Date, *Payee, error) {
 	}
 	named := in.Payee.check(&fs)
 	payee := named
-	if payee != nil && payee.normal() == d.CurrentPayee() {
+	if payee != nil && !from.IsZero() && !d.changesPayee(from, *payee) {
 		payee = nil
 	}
 	if in.MonthlyCents < 0 || (in.MonthlyCents == 0 && d.Kind == legalclock.RIS) {

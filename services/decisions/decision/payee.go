@@ -1,6 +1,7 @@
 package decision
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/entraide/entraide/libs/civil"
@@ -96,6 +97,26 @@ func (d Decision) CurrentPayee() Payee {
 // date's month is not after day's, else the adoption's (as the payments plan it).
 func (d Decision) PayeeFrom(day civil.Date) Payee {
 	return d.latestPayee(func(r Revision) bool { return !monthAfter(r.From, day) })
+}
+
+// changesPayee reports whether a revision dated from naming p changes who is paid in a month from from's on: it
+// is compared with the payee of that month and of each later month where a revision names one (not with the
+// current payee alone — a revision dated before the latest one naming the same third party moves it earlier).
+func (d Decision) changesPayee(from civil.Date, p Payee) bool {
+	with := d
+	with.Revisions = append(slices.Clone(d.Revisions), Revision{From: from, Payee: &p})
+	days := []civil.Date{from}
+	for _, r := range d.Revisions {
+		if r.Payee != nil && monthAfter(r.From, from) {
+			days = append(days, r.From)
+		}
+	}
+	for _, day := range days {
+		if with.PayeeFrom(day) != d.PayeeFrom(day) {
+			return true
+		}
+	}
+	return false
 }
 
 // monthAfter reports whether a's month comes after b's.

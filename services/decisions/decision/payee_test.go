@@ -92,6 +92,22 @@ func TestRevisionPayee(t *testing.T) {
 		t.Errorf("the current third party again: %+v %v", p, err)
 	}
 
+	// A revision dated before the latest one naming the current third party, naming it too, moves it earlier: the
+	// months in between paid the beneficiary until now, so it is a change (kept), not "the current payee again".
+	d2 := running()
+	d2.Revisions = []Revision{{ID: "a", From: civil.MustParse("2026-06-01"), MonthlyCents: 58905, Payee: &supplier}}
+	x = base
+	x.From, x.MonthlyCents = "2026-04-01", d2.CurrentMonthly()
+	x.Payee = &PayeeInput{Kind: PayeeThirdParty, Name: "Energie SA", IBAN: "BE62 3100 1234 5661"}
+	if _, p, err := x.check(d2); err != nil || p == nil || *p != supplier {
+		t.Errorf("the later third party from an earlier month: %+v %v", p, err)
+	}
+	// Dated after it, the same third party changes nothing.
+	x.From = "2026-07-01"
+	if _, p, err := x.check(d2); fieldCode(err, "payee.kind") != "decision.payee_unchanged" || p != nil {
+		t.Errorf("the third party again after its month: %+v %v", p, err)
+	}
+
 	// decision.revised carries the new payee, and none when unchanged.
 	if p := revisedPayload("id", d, d.Revisions[0]).Payee; p == nil || *p != supplier {
 		t.Errorf("payload payee %+v", p)
