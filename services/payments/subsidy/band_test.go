@@ -101,3 +101,20 @@ func TestAvgOf(t *testing.T) {
 		}
 	}
 }
+
+// The year Entraide started in, counted in part, is not used as an average (its months without data would look
+// like a drop) until it is declared; a declared year replaces it.
+func TestHistoryLeavesAPartialFirstYearOut(t *testing.T) {
+	data := map[int]YearData{2023: {Sum: 6 * 600, Months: 6}, 2024: {Sum: 12 * 610, Months: 12}}
+	h, avgs := history(data, Declared{}, 2026)
+	if _, ok := h.Averages[2023]; ok || avgs(2023).Source != SourcePartial || avgs(2023).Months != 6 {
+		t.Errorf("partial first year used: %v %+v", h.Averages, avgs(2023))
+	}
+	if a, ok := h.Averages[2024]; !ok || avgs(2024).Source != SourceData || a != AvgOf(12*610) {
+		t.Errorf("full year: %v %+v", h.Averages, avgs(2024))
+	}
+	h, avgs = history(data, Declared{Years: []DeclaredYear{{Year: 2023, MonthlyAverage: AvgOf(12 * 590)}}}, 2026)
+	if a, ok := h.Averages[2023]; !ok || avgs(2023).Source != SourceDeclared || a != AvgOf(12*590) {
+		t.Errorf("declared year: %v %+v", h.Averages, avgs(2023))
+	}
+}

@@ -257,6 +257,9 @@ const (
 	SourceData     = "data"
 	SourceDeclared = "declared"
 	SourceNone     = "none"
+	// SourcePartial: the first year of data, with months without any beneficiary paid (Entraide started during
+	// it): not used until declared.
+	SourcePartial = "partial"
 )
 
 // YearAverage is the monthly average of a year and where it comes from; Months is how many months of the year
@@ -342,6 +345,12 @@ func history(data map[int]YearData, d Declared, current int) (History, func(int)
 	src := map[int]YearAverage{}
 	if first != 0 {
 		for y := first; y < current; y++ {
+			if y == first && data[y].Months < 12 {
+				// The year Entraide started in, counted in part: divided by 12 its average would look like a
+				// drop. Unknown until the finance director declares it.
+				src[y] = YearAverage{Year: y, Source: SourcePartial, Months: data[y].Months}
+				continue
+			}
 			a := AvgOf(data[y].Sum)
 			h.Averages[y] = a
 			src[y] = YearAverage{Year: y, MonthlyAverage: &a, Source: SourceData, Months: data[y].Months}

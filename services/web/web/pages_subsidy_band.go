@@ -23,8 +23,24 @@ func (s *Server) subsidyBandRoutes(handle func(pattern string, h http.Handler)) 
 	handle("POST /payments/subsidy", s.page(s.saveSubsidyHistory))
 }
 
-// subsidyHistoryRows is how many year lines the form has.
-const subsidyHistoryRows = 6
+// subsidyHistoryRows is how many year lines the form can carry: as many as the service accepts
+// (subsidy.MaxDeclaredYears), so that saving from the page never drops a year declared earlier. The page shows
+// the lines in use and a few empty ones (shownHistoryRows).
+const subsidyHistoryRows = 30
+
+// subsidyHistoryEmptyRows is how many empty lines the page offers below the filled ones (at least 6 lines).
+const subsidyHistoryEmptyRows = 3
+
+// shownHistoryRows is how many lines of f the page shows: every filled one and a few empty ones.
+func shownHistoryRows(f *form) int {
+	last := -1
+	for i := range subsidyHistoryRows {
+		if f.values.Get(fmt.Sprintf("years_%d_year", i)) != "" || f.values.Get(fmt.Sprintf("years_%d_monthly_average", i)) != "" {
+			last = i
+		}
+	}
+	return min(subsidyHistoryRows, max(6, last+1+subsidyHistoryEmptyRows))
+}
 
 var subsidyHistoryFields = func() []formField {
 	var fs []formField
@@ -124,9 +140,6 @@ func (s *Server) renderSubsidyBand(w http.ResponseWriter, r *http.Request, sess 
 		return
 	}
 	data := subsidyBandData{Version: h.Version}
-	for i := range subsidyHistoryRows {
-		data.Rows = append(data.Rows, historyRow{I: i, N: i + 1})
-	}
 	year := time.Now().Year()
 	for _, y := range []int{year, year + 1} {
 		b, err := s.payments.SubsidyBandOf(r.Context(), cl, y)
@@ -138,6 +151,9 @@ func (s *Server) renderSubsidyBand(w http.ResponseWriter, r *http.Request, sess 
 	}
 	if f == nil {
 		f = newForm(subsidyHistoryFields, historyValues(h))
+	}
+	for i := range shownHistoryRows(f) {
+		data.Rows = append(data.Rows, historyRow{I: i, N: i + 1})
 	}
 	v := &view{Lang: l, Session: sess, Form: f, Data: data}
 	v.Title = v.T("subsidyband.title")
