@@ -28,6 +28,10 @@ func (d slowDesk) ReceivableByOGM(ctx context.Context, tenant string, code ogm.O
 	return d.desk.ReceivableByOGM(ctx, tenant, code)
 }
 
+func (d slowDesk) LinesBookedOn(ctx context.Context, tenant string, lineIDs []string) (map[string]reconcile.BookedOn, error) {
+	return d.desk.LinesBookedOn(ctx, tenant, lineIDs)
+}
+
 func (d slowDesk) BookOnReceivable(ctx context.Context, tenant, id string, c reconcile.IncomingCredit) error {
 	err := d.desk.BookOnReceivable(ctx, tenant, id, c)
 	close(d.booked)

@@ -38,4 +38,16 @@ func (r receivablesAdapter) ReceivableByOGM(ctx context.Context, tenant string, 
 	return r.s.ByOGM(ctx, tenant, code)
 }
 
+func (r receivablesAdapter) LinesBookedOn(ctx context.Context, tenant string, lineIDs []string) (map[string]reconcile.BookedOn, error) {
+	held, err := r.s.Holders(ctx, tenant, lineIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]reconcile.BookedOn, len(held))
+	for line, h := range held {
+		out[line] = reconcile.BookedOn{ReceivableID: h.ReceivableID, OGM: h.OGM}
+	}
+	return out, nil
+}
+
 var _ reconcile.ReceivableDesk = receivablesAdapter{}

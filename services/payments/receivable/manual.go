@@ -52,7 +52,9 @@ func (s *Service) BookManual(ctx context.Context, tenant, id string, c Credit) (
 	}
 	for _, r := range done {
 		if r.ID != id {
-			return refuse("payments.line_booked_elsewhere")
+			// Named by its structured communication (no personal data), so the accountant can confirm that match.
+			code, _ := ogm.Parse(r.State.OGM)
+			return false, problem.Invalid(problem.Field("receivable_id", "payments.line_booked_elsewhere", "ogm", code.Format()))
 		}
 	}
 	pay := Payment{StatementLineID: c.StatementLineID, AmountCents: c.AmountCents, BookedOn: c.BookedOn, MatchedBy: MatchManual,
@@ -92,6 +94,56 @@ func (s *Service) BookManual(ctx context.Context, tenant, id string, c Credit) (
 		}
 	}
 	return settled, err
+}
+
+// Holder is the receivable a statement line is booked on: its id and its structured communication
+// (+++123/4567/89012+++).
+type Holder struct {
+	ReceivableID string
+	OGM          string
+}
+
+// Holders tells, for each of the statement lines lineIDs booked on a receivable of tenant, which receivable holds it
+// (index (tenant, payments.statement_line_id); a line is booked on one receivable at most). Lines booked nowhere
+// are absent.
+func (s *Service) Holders(ctx context.Context, tenant string, lineIDs []string) (map[string]Holder, error) {
+	out := map[string]Holder{}
+	if len(lineIDs) == 0 {
+		return out, nil
+	}
+	filter, err := store.TenantFilter(tenant, bson.D{{Key: "payments.statement_line_id", Value: bson.D{{Key: "$in", Value: lineIDs}}}})
+	if err != nil {
+		return nil, err
+	}
+	cur, err := s.Repo.Collection().Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "ogm", Value: 1},
+		{Key: "payments.statement_line_id", Value: 1}}))
+	if err != nil {
+		return nil, err
+	}
+	defer cur.Close(ctx)
+	wanted := map[string]bool{}
+	for _, l := range lineIDs {
+		wanted[l] = true
+	}
+	for cur.Next(ctx) {
+		var doc struct {
+			ID       string `bson:"_id"`
+			OGM      string `bson:"ogm"`
+			Payments []struct {
+				LineID string `bson:"statement_line_id"`
+			} `bson:"payments"`
+		}
+		if err := cur.Decode(&doc); err != nil {
+			return nil, err
+		}
+		code, _ := ogm.Parse(doc.OGM)
+		for _, p := range doc.Payments {
+			if wanted[p.LineID] {
+				out[p.LineID] = Holder{ReceivableID: doc.ID, OGM: code.Format()}
+			}
+		}
+	}
+	return out, cur.Err()
 }
 
 // ByOGM is the id of tenant's receivable whose structured communication is code ("" when none: the OGM is unique
@@ -244,10 +296,10 @@ func init() {
 			"nl": "Het bedrag van de lijn is hoger dan het openstaande saldo van deze vordering.",
 			"de": "Der Betrag der Zeile übersteigt den offenen Saldo dieser Forderung.",
 			"en": "The line's amount exceeds this receivable's balance."},
-		"payments.line_booked_elsewhere": {"fr": "Cette ligne est déjà imputée sur une autre créance.",
-			"nl": "Deze lijn is al op een andere vordering geboekt.",
-			"de": "Diese Zeile ist bereits auf eine andere Forderung gebucht.",
-			"en": "This line is already booked on another receivable."},
+		"payments.line_booked_elsewhere": {"fr": "Cette ligne est déjà imputée sur la créance {ogm}.",
+			"nl": "Deze lijn is al geboekt op de vordering {ogm}.",
+			"de": "Diese Zeile ist bereits auf die Forderung {ogm} gebucht.",
+			"en": "This line is already booked on receivable {ogm}."},
 	} {
 		problem.RegisterMessages(code, texts)
 	}

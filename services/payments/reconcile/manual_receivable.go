@@ -1,11 +1,17 @@
 package reconcile
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
+	"slices"
 	"sync"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/entraide/entraide/libs/ogm"
 	"github.com/entraide/entraide/libs/problem"
@@ -43,6 +49,128 @@ type ReceivableDesk interface {
 	BookOnReceivable(ctx context.Context, tenant, receivableID string, c IncomingCredit) error
 	// ReceivableByOGM is the id of the tenant's receivable with that structured communication ("" when none).
 	ReceivableByOGM(ctx context.Context, tenant string, code ogm.OGM) (string, error)
+	// LinesBookedOn tells, for each of the statement lines booked on a receivable of the tenant, which one holds it
+	// (lines booked nowhere are absent).
+	LinesBookedOn(ctx context.Context, tenant string, lineIDs []string) (map[string]BookedOn, error)
+}
+
+// BookedOn is the receivable a queued line is already booked on: a manual match interrupted between its two writes
+// (the receivable booked, the item not yet matched) until the repair (RepairReceivableMatches) completes it. Its
+// structured communication names it to the accountant (no personal data).
+type BookedOn struct {
+	ReceivableID string `json:"receivable_id"`
+	OGM          string `json:"ogm"`
+}
+
+// bookedOn is the receivable the credit line of it is booked on (nil when none, or not a credit).
+func (s *Service) bookedOn(ctx context.Context, tenant string, it Item) (*BookedOn, error) {
+	if !takesReceivable(it) {
+		return nil, nil
+	}
+	d, err := s.desk()
+	if err != nil {
+		return nil, err
+	}
+	held, err := d.LinesBookedOn(ctx, tenant, []string{it.LineID})
+	if err != nil {
+		return nil, err
+	}
+	if b, ok := held[it.LineID]; ok {
+		return &b, nil
+	}
+	return nil, nil
+}
+
+// refuseBookedElsewhere is the refusal of a match other than to the receivable that already holds the line, on
+// field, naming that receivable by its structured communication (the accountant confirms that match instead).
+func refuseBookedElsewhere(field string, b *BookedOn) error {
+	return problem.Invalid(problem.Field(field, "payments.line_booked_elsewhere", "ogm", b.OGM))
+}
+
+// repairActor is the system, as the audit records the repair's matches.
+func repairActor(tenant string) kit.Actor {
+	return kit.Actor{UserID: "system", Tenant: tenant, Roles: []string{"system"}}
+}
+
+// repairBatch bounds the lines asked of the receivables at once.
+const repairBatch = 500
+
+// RepairReceivableMatches completes the manual matches to a receivable that a crash interrupted between their two
+// writes (housekeeping, from Pending): an open queue item whose credit line is booked on a receivable is marked
+// matched to that receivable exactly as ManualMatch would have — kind receivable, the line's outcome, the
+// statement's counts —, by the system, with the match and its audit record (reconciliation.match_repair) marked as
+// a repair. It takes the item's lock and re-reads it, and the item changes only from its version if still open:
+// running it twice, or while the accountant matches the line, changes nothing more. It returns the items completed.
+func (s *Service) RepairReceivableMatches(ctx context.Context) (int, error) {
+	d, err := s.desk()
+	if err != nil {
+		return 0, err
+	}
+	cur, err := s.Queue.Collection().Find(ctx, bson.D{{Key: "status", Value: ItemOpen}, {Key: "line.cr", Value: true}},
+		options.Find().SetProjection(bson.D{{Key: "tenant", Value: 1}, {Key: "line_id", Value: 1}}))
+	if err != nil {
+		return 0, err
+	}
+	var docs []struct {
+		ID     string `bson:"_id"`
+		Tenant string `bson:"tenant"`
+		LineID string `bson:"line_id"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return 0, err
+	}
+	byTenant := map[string]map[string]string{} // tenant → line id → item id
+	for _, x := range docs {
+		if byTenant[x.Tenant] == nil {
+			byTenant[x.Tenant] = map[string]string{}
+		}
+		byTenant[x.Tenant][x.LineID] = x.ID
+	}
+	done := 0
+	var firstErr error
+	for tenant, items := range byTenant {
+		lines := slices.Sorted(maps.Keys(items))
+		for batch := range slices.Chunk(lines, repairBatch) {
+			held, err := d.LinesBookedOn(ctx, tenant, batch)
+			if err != nil {
+				firstErr = cmp.Or(firstErr, err)
+				continue
+			}
+			for _, line := range batch {
+				b, ok := held[line]
+				if !ok {
+					continue
+				}
+				ok, err := s.repairOne(ctx, tenant, items[line], b)
+				if err != nil {
+					firstErr = cmp.Or(firstErr, err)
+				} else if ok {
+					done++
+				}
+			}
+		}
+	}
+	return done, firstErr
+}
+
+// repairOne completes item id of tenant, whose line b holds, if it is still open and a credit.
+func (s *Service) repairOne(ctx context.Context, tenant, id string, b BookedOn) (bool, error) {
+	unlock := lockItem(tenant + "/" + id) // the lock ManualMatch takes
+	defer unlock()
+	a := repairActor(tenant)
+	rec, err := s.Get(ctx, a, id)
+	if err != nil {
+		return false, err
+	}
+	if rec.State.Status != ItemOpen || !takesReceivable(rec.State) {
+		return false, nil
+	}
+	_, err = s.recordMatch(ctx, a, id, rec.Version, rec.State, OutcomeMatched, Match{Kind: MatchReceivable, ReceivableID: b.ReceivableID,
+		Repair: true})
+	if errors.Is(err, store.ErrConflict) {
+		return false, nil // changed meanwhile (another process's match): the next run looks again
+	}
+	return err == nil, err
 }
 
 func (s *Service) desk() (ReceivableDesk, error) {

@@ -36,12 +36,15 @@ const (
 
 // Match is what the accountant decided for a line.
 type Match struct {
-	Kind         string    `bson:"kind" json:"kind"`
-	InstalmentID string    `bson:"instalment_id,omitempty" json:"instalment_id,omitempty"`
-	ReceivableID string    `bson:"receivable_id,omitempty" json:"receivable_id,omitempty"`
-	Note         string    `bson:"note,omitempty" json:"note,omitempty"`
-	By           string    `bson:"by" json:"by"`
-	At           time.Time `bson:"at" json:"at"`
+	Kind         string `bson:"kind" json:"kind"`
+	InstalmentID string `bson:"instalment_id,omitempty" json:"instalment_id,omitempty"`
+	ReceivableID string `bson:"receivable_id,omitempty" json:"receivable_id,omitempty"`
+	Note         string `bson:"note,omitempty" json:"note,omitempty"`
+	// Repair: completed by the system (RepairReceivableMatches) after a crash between the booking on the receivable
+	// and the item's change; By is then "system".
+	Repair bool      `bson:"repair,omitempty" json:"repair,omitempty"`
+	By     string    `bson:"by" json:"by"`
+	At     time.Time `bson:"at" json:"at"`
 }
 
 // Item is a statement line waiting for the accountant.
@@ -266,6 +269,15 @@ func (s *Service) ManualMatch(ctx context.Context, a kit.Actor, id string, expec
 	if in.Kind == MatchReceivable {
 		return s.matchReceivable(ctx, a, id, expected, in)
 	}
+	// A credit already booked on a receivable (a match to it interrupted by a crash) takes no other match: the
+	// accountant is told which receivable holds it, to confirm that match.
+	if b, err := s.bookedOn(ctx, a.Tenant, it); err != nil {
+		return rec, err
+	} else if b != nil {
+		s.Audit.Record(ctx, a, kit.Entry{Action: "reconciliation.match", ResourceType: "reconciliation_item", ResourceID: id,
+			Outcome: "denied"})
+		return rec, refuseBookedElsewhere("kind", b)
+	}
 	p := newPass(ctx, a.Tenant, it.StatementID)
 	outcome := OutcomeExplained
 	if in.Kind == MatchPayment {
@@ -345,7 +357,11 @@ func (s *Service) recordMatch(ctx context.Context, a kit.Actor, id string, expec
 		x.Counts.Unmatched--
 		return nil, nil
 	})
-	s.Audit.Record(ctx, a, kit.Entry{Action: "reconciliation.match", ResourceType: "reconciliation_item", ResourceID: id, Purpose: "payment"})
+	action := "reconciliation.match"
+	if m.Repair {
+		action = "reconciliation.match_repair"
+	}
+	s.Audit.Record(ctx, a, kit.Entry{Action: action, ResourceType: "reconciliation_item", ResourceID: id, Purpose: "payment"})
 	return s.Get(ctx, a, id)
 }
 
@@ -402,7 +418,8 @@ func (s *Service) releaseOne(ctx context.Context, v store.Versioned[schedule.Ins
 	return err
 }
 
-// Pending reconciles the imported statements a failure or a crash left unreconciled (housekeeping).
+// Pending reconciles the imported statements a failure or a crash left unreconciled, and completes the manual
+// matches to a receivable a crash left half-done (RepairReceivableMatches) (housekeeping).
 func (s *Service) Pending(ctx context.Context) {
 	cur, err := s.Statements.Collection().Find(ctx, bson.D{{Key: "status", Value: statement.StatusImported}},
 		options.Find().SetProjection(bson.D{{Key: "tenant", Value: 1}}))
@@ -419,4 +436,5 @@ func (s *Service) Pending(ctx context.Context) {
 	for _, d := range docs {
 		_, _ = s.Reconcile(ctx, d.Tenant, d.ID)
 	}
+	_, _ = s.RepairReceivableMatches(ctx)
 }

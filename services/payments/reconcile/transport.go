@@ -35,6 +35,9 @@ type ItemView struct {
 	Suggestions []Suggestion `json:"suggestions,omitempty"`
 	// ReceivableSuggestions: for an open credit line, the open receivables it may pay.
 	ReceivableSuggestions []ReceivableSuggestion `json:"receivable_suggestions,omitempty"`
+	// BookedOnReceivable: for an open credit line already booked on a receivable (a match interrupted by a crash,
+	// until the repair completes it), that receivable: the only match the line takes.
+	BookedOnReceivable *BookedOn `json:"booked_on_receivable,omitempty"`
 }
 
 // Headers sets the ETag.
@@ -117,6 +120,9 @@ func (s *Service) KitRoutes() []kit.Route {
 					return nil, err
 				}
 				if v.ReceivableSuggestions, err = s.ReceivableSuggestions(ctx, a.Tenant, rec.State); err != nil {
+					return nil, err
+				}
+				if v.BookedOnReceivable, err = s.bookedOn(ctx, a.Tenant, rec.State); err != nil {
 					return nil, err
 				}
 			}
