@@ -229,7 +229,36 @@ type Part struct {
 type Issued struct {
 	ID     string
 	Status string
+	Label  string
 	Parts  []Part
+	// Own: the payment goes to a payee of its own (the accountant reissued it after a return): never split by
+	// payee.
+	Own bool
+}
+
+// PayeeOf tells who the payment of a period goes to, as a key (equal keys: the same payee); nil: one payee for
+// every period.
+type PayeeOf func(period string) string
+
+// mixed tells whether parts go to more than one payee.
+func (f PayeeOf) mixed(parts []Part) bool {
+	if f == nil || len(parts) < 2 {
+		return false
+	}
+	first := f(parts[0].Period)
+	return slices.ContainsFunc(parts[1:], func(p Part) bool { return f(p.Period) != first })
+}
+
+// groups cuts parts (in period order) into runs of consecutive parts going to the same payee.
+func (f PayeeOf) groups(parts []Part) [][]Part {
+	var out [][]Part
+	for i, p := range parts {
+		if i == 0 || (f != nil && f(p.Period) != f(parts[i-1].Period)) {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], p)
+	}
+	return out
 }
 
 // NewInstalment is an instalment the plan issues.
@@ -272,11 +301,14 @@ func DeterministicID(parts ...string) string {
 }
 
 // Compute plans the instalments of a schedule: target is the entitlement, issued the instalments that exist,
-// overpaid the overpayment receivables already recorded, today the processing day (months before today's month
-// are paid together in one instalment: the arrears of a late decision, or the difference after a revision).
-// Open (scheduled) instalments of a period whose amount is wrong are cancelled and reissued; a period paid or in a
-// run beyond its entitlement becomes a receivable.
-func Compute(tenant, scheduleID string, t Terms, target map[string]int64, issued []Issued, overpaid []Receivable, today civil.Date) Plan {
+// overpaid the overpayment receivables already recorded, today the processing day, payees who each period's
+// payment goes to (months before today's month are paid together, one instalment per run of consecutive months
+// going to the same payee: the arrears of a late decision, or the difference after a revision). Open (scheduled)
+// instalments of a period whose amount is wrong are cancelled and reissued, and so is an open instalment whose
+// months now go to different payees (a revision or a payee correction from a month inside it), unless the
+// accountant reissued it to a payee of its own; a period paid or in a run beyond its entitlement becomes a
+// receivable.
+func Compute(tenant, scheduleID string, t Terms, target map[string]int64, issued []Issued, overpaid []Receivable, today civil.Date, payees PayeeOf) Plan {
 	covered := map[string]int64{}
 	ever := map[string]int{}
 	for _, in := range issued {
@@ -305,23 +337,29 @@ func Compute(tenant, scheduleID string, t Terms, target map[string]int64, issued
 			wrong[k] = true
 		}
 	}
+	split := func(in Issued) bool { return in.Status == StatusScheduled && !in.Own && payees.mixed(in.Parts) }
 	var plan Plan
-	if len(wrong) == 0 {
+	if len(wrong) == 0 && !slices.ContainsFunc(issued, split) {
 		return plan
 	}
 	// Cancel every open instalment touching a wrong period (an arrears instalment spans several: all its
-	// periods are then reissued).
+	// periods are then reissued), and every open one whose periods now go to different payees (reissued per
+	// payee; resplit keeps the label of the periods cancelled for that reason only).
+	resplit := map[string]string{}
 	for _, in := range issued {
 		if in.Status != StatusScheduled {
 			continue
 		}
 		touches := slices.ContainsFunc(in.Parts, func(p Part) bool { return wrong[p.Period] })
-		if !touches {
+		if !touches && !split(in) {
 			continue
 		}
 		plan.Cancel = append(plan.Cancel, in.ID)
 		for _, p := range in.Parts {
 			covered[p.Period] -= p.Cents
+			if !touches {
+				resplit[p.Period] = in.Label
+			}
 		}
 	}
 	sorted := make([]string, 0, len(keys))
@@ -332,7 +370,6 @@ func Compute(tenant, scheduleID string, t Terms, target map[string]int64, issued
 	current := MonthKey(today)
 	var past []Part
 	var over []Part
-	pastEver := false
 	for _, k := range sorted {
 		delta := target[k] - covered[k]
 		switch {
@@ -348,7 +385,6 @@ func Compute(tenant, scheduleID string, t Terms, target map[string]int64, issued
 				Label: label, Parts: []Part{{Period: k, Cents: delta}}, Due: laterOf(t.DecidedOn, today), Cents: delta})
 		case k < current:
 			past = append(past, Part{Period: k, Cents: delta})
-			pastEver = pastEver || ever[k] > 0
 		default:
 			m, _ := ParseMonth(k)
 			label := LabelMonthly
@@ -359,24 +395,28 @@ func Compute(tenant, scheduleID string, t Terms, target map[string]int64, issued
 				Label: label, Parts: []Part{{Period: k, Cents: delta}}, Due: laterOf(m, t.DecidedOn), Cents: delta})
 		}
 	}
-	if len(past) > 0 {
+	var arrears []NewInstalment
+	for _, g := range payees.groups(past) {
+		again := slices.ContainsFunc(g, func(p Part) bool { return ever[p.Period] > 0 })
 		label := LabelArrears
-		if pastEver {
+		switch {
+		case again && resplit[g[0].Period] != "" && !slices.ContainsFunc(g, func(p Part) bool { return resplit[p.Period] != resplit[g[0].Period] }):
+			label = resplit[g[0].Period] // only split by payee: the months are what they were
+		case again:
 			label = LabelDifference
+		case len(g) == 1:
+			label = LabelMonthly
 		}
 		var sum int64
 		var ks []string
-		for _, p := range past {
+		for _, p := range g {
 			sum += p.Cents
 			ks = append(ks, p.Period)
 		}
-		if len(past) == 1 && !pastEver {
-			label = LabelMonthly
-		}
-		gen := fmt.Sprint(ever[past[0].Period])
-		plan.Issue = append([]NewInstalment{{ID: DeterministicID(tenant, scheduleID, strings.Join(ks, ","), gen),
-			Label: label, Parts: past, Due: laterOf(t.DecidedOn, today), Cents: sum}}, plan.Issue...)
+		arrears = append(arrears, NewInstalment{ID: DeterministicID(tenant, scheduleID, strings.Join(ks, ","), fmt.Sprint(ever[g[0].Period])),
+			Label: label, Parts: g, Due: laterOf(t.DecidedOn, today), Cents: sum})
 	}
+	plan.Issue = append(arrears, plan.Issue...)
 	if len(over) > 0 {
 		var sum int64
 		var ks []string

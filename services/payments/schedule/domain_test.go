@@ -58,7 +58,7 @@ func TestPlanLateDecisionPaysArrearsInOne(t *testing.T) {
 		Start: d("2026-01-16"), DecidedOn: d("2026-04-03")}
 	today := d("2026-04-03")
 	target := terms.Entitlement(d("2026-05-01"))
-	plan := Compute("gent", "dec", terms, target, nil, nil, today)
+	plan := Compute("gent", "dec", terms, target, nil, nil, today, nil)
 	if len(plan.Issue) != 3 || len(plan.Cancel) != 0 || len(plan.Receivables) != 0 {
 		t.Fatalf("plan %+v", plan)
 	}
@@ -77,7 +77,7 @@ func TestPlanLateDecisionPaysArrearsInOne(t *testing.T) {
 	for _, n := range plan.Issue {
 		issued = append(issued, Issued{ID: n.ID, Status: StatusScheduled, Parts: n.Parts})
 	}
-	if again := Compute("gent", "dec", terms, target, issued, nil, today); !again.Empty() {
+	if again := Compute("gent", "dec", terms, target, issued, nil, today, nil); !again.Empty() {
 		t.Fatalf("second plan %+v", again)
 	}
 
@@ -85,13 +85,13 @@ func TestPlanLateDecisionPaysArrearsInOne(t *testing.T) {
 	// stay; March was paid at the old rate and is not concerned.
 	issued[0].Status = StatusExported
 	terms.Revisions = []Revision{{ID: "r1", From: d("2026-04-01"), MonthlyCents: 80000}}
-	p2 := Compute("gent", "dec", terms, terms.Entitlement(d("2026-05-01")), issued, nil, today)
+	p2 := Compute("gent", "dec", terms, terms.Entitlement(d("2026-05-01")), issued, nil, today, nil)
 	if len(p2.Cancel) != 2 || len(p2.Issue) != 2 || p2.Issue[0].Cents != 80000 || p2.Issue[0].Label != LabelDifference {
 		t.Fatalf("revision plan %+v", p2)
 	}
 	// A revision back to February: February and March were exported at 1.000 → receivable of 2 × 200.
 	terms.Revisions = []Revision{{ID: "r1", From: d("2026-02-01"), MonthlyCents: 80000}}
-	p3 := Compute("gent", "dec", terms, terms.Entitlement(d("2026-05-01")), issued, nil, today)
+	p3 := Compute("gent", "dec", terms, terms.Entitlement(d("2026-05-01")), issued, nil, today, nil)
 	if len(p3.Receivables) != 1 || p3.Receivables[0].AmountCents != 40000 {
 		t.Fatalf("receivable plan %+v", p3)
 	}
@@ -99,7 +99,7 @@ func TestPlanLateDecisionPaysArrearsInOne(t *testing.T) {
 
 func TestOneOff(t *testing.T) {
 	terms := Terms{Kind: KindAideSociale, Outcome: "granted", Periodicity: "once", OneOffCents: 45000, DecidedOn: d("2026-03-02")}
-	plan := Compute("gent", "dec", terms, terms.Entitlement(d("2026-05-01")), nil, nil, d("2026-03-05"))
+	plan := Compute("gent", "dec", terms, terms.Entitlement(d("2026-05-01")), nil, nil, d("2026-03-05"), nil)
 	if len(plan.Issue) != 1 || plan.Issue[0].Label != LabelOneOff || plan.Issue[0].Cents != 45000 || plan.Issue[0].Due != d("2026-03-05") {
 		t.Fatalf("plan %+v", plan)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -70,7 +71,10 @@ func (sc Schedule) Corrected(p Payee) Payee {
 }
 
 // DecidedPayee is the payee the decision names for a payment of parts: the adoption's, or that of the latest
-// revision naming one whose date's month is at or before the payment's first period (a one-off: the latest).
+// revision naming one whose date's month is at or before the payment's first period (a one-off: the latest). The
+// planning never issues a payment whose periods go to different payees (Compute cuts the months of arrears by
+// payee, and cancels and reissues per payee an open payment whose months a later revision or correction sets
+// apart), so the first period's payee is every period's.
 func (sc Schedule) DecidedPayee(parts []Part) Payee {
 	p := sc.Payee
 	period := ""
@@ -95,6 +99,24 @@ func (sc Schedule) DecidedPayee(parts []Part) Payee {
 
 // PayeeFor is who a new payment of parts goes to: the decided payee, corrected.
 func (sc Schedule) PayeeFor(parts []Part) Payee { return sc.Corrected(sc.DecidedPayee(parts)) }
+
+// Payees is PayeeOf for the planning: the payee a new payment of the period goes to (PayeeFor), as a key.
+func (sc Schedule) Payees() PayeeOf {
+	memo := map[string]string{}
+	return func(period string) string {
+		k, ok := memo[period]
+		if !ok {
+			p := sc.PayeeFor([]Part{{Period: period}})
+			k = strings.Join([]string{p.Kind, p.Name, p.IBAN, p.BIC, p.Communication}, "\x00")
+			memo[period] = k
+		}
+		return k
+	}
+}
+
+// ownPayee tells whether the payment goes to a payee of its own: the accountant reissued it after a return (its
+// creditor then stands, corrected only; it is never split by payee).
+func (in Instalment) ownPayee() bool { return len(in.Reissues) > 0 || len(in.Returns) > 0 }
 
 // CurrentPayee is the payee the decision now names (the latest revision naming one, else the adoption's).
 func (sc Schedule) CurrentPayee() Payee {
@@ -171,12 +193,16 @@ func (s *Service) syncPayees(ctx context.Context, tenant string, sc store.Versio
 	if err != nil {
 		return sc, err
 	}
+	payees := sc.State.Payees()
 	for _, in := range existing {
 		if in.State.Status != StatusScheduled {
 			continue
 		}
 		want := sc.State.Corrected(in.State.Payee)
 		if len(in.State.Reissues) == 0 {
+			if !in.State.ownPayee() && payees.mixed(in.State.Parts) {
+				continue // its months now go to different payees: the plan cancels it and issues one per payee
+			}
 			want = sc.State.PayeeFor(in.State.Parts)
 		}
 		if want == in.State.Payee {

@@ -352,7 +352,7 @@ func (s *Service) reconcile(ctx context.Context, tenant, id string) error {
 	}
 	issued := make([]Issued, 0, len(existing))
 	for _, in := range existing {
-		issued = append(issued, Issued{ID: in.ID, Status: in.State.Status, Parts: in.State.Parts})
+		issued = append(issued, Issued{ID: in.ID, Status: in.State.Status, Label: in.State.Label, Parts: in.State.Parts, Own: in.State.ownPayee()})
 	}
 	var overpaid []Receivable
 	for _, r := range sc.State.Receivables {
@@ -361,7 +361,7 @@ func (s *Service) reconcile(ctx context.Context, tenant, id string) error {
 		}
 	}
 	today := s.today()
-	plan := Compute(tenant, id, sc.State.Terms, sc.State.Terms.Entitlement(s.horizon()), issued, overpaid, today)
+	plan := Compute(tenant, id, sc.State.Terms, sc.State.Terms.Entitlement(s.horizon()), issued, overpaid, today, sc.State.Payees())
 	if plan.Empty() {
 		return s.endIfOver(ctx, tenant, sc)
 	}
