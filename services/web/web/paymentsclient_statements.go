@@ -134,8 +134,15 @@ type QueueItem struct {
 		InstalmentID string    `json:"instalment_id"`
 		ReceivableID string    `json:"receivable_id"`
 		Note         string    `json:"note"`
+		Repair       bool      `json:"repair"` // completed by the system after a match interrupted between its two writes
 		At           time.Time `json:"at"`
 	} `json:"match"`
+	// BookedOnReceivable: an open credit line already booked on a receivable (a match interrupted by a crash, until
+	// the service's repair completes it): the only match the line takes.
+	BookedOnReceivable *struct {
+		ReceivableID string `json:"receivable_id"`
+		OGM          string `json:"ogm"`
+	} `json:"booked_on_receivable"`
 	Suggestions []QueueSuggestion `json:"suggestions"`
 	// ReceivableSuggestions: for an open credit line, the open receivables it may pay.
 	ReceivableSuggestions []ReceivableSuggestion `json:"receivable_suggestions"`
