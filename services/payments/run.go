@@ -100,9 +100,7 @@ func NewAppOnDB(ctx context.Context, cfg Config, logger *slog.Logger, db *mongo.
 	auditor := kit.NewAuditor(edges.Audit, logger)
 	app := &App{cfg: cfg, logger: logger, edges: edges, Projection: projection.NewRepository(db), Settings: settings.NewStore(db, defaults)}
 	schedules := schedule.NewRepository(db, onWrite)
-	if err := schedules.DetectEngine(ctx); err != nil {
-		return nil, err
-	}
+	schedules.DetectEngine(ctx)
 	app.Schedules = &schedule.Service{Repo: schedules, Proj: app.Projection, Audit: auditor, Logger: logger, HorizonMonths: cfg.HorizonMonths,
 		Articles: func(ctx context.Context, tenant, kind string) (string, error) {
 			st, err := app.Settings.Get(ctx, tenant)

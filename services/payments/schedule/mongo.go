@@ -138,15 +138,9 @@ type Repository struct {
 	bareID bool
 }
 
-// DetectEngine asks the server what it is (FerretDB answers buildInfo with ferretdbVersion) and adapts the
-// instalments' conditional changes to it.
-func (r *Repository) DetectEngine(ctx context.Context) error {
-	var info bson.M
-	if err := r.Instalments.Collection().Database().RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
-		return fmt.Errorf("schedule: buildInfo: %w", err)
-	}
-	_, r.bareID = info["ferretdbVersion"]
-	return nil
+// DetectEngine adapts the instalments' conditional changes to the server (store.IsFerretDB).
+func (r *Repository) DetectEngine(ctx context.Context) {
+	r.bareID = store.IsFerretDB(ctx, r.Instalments.Collection().Database())
 }
 
 // NewRepository works on db; onWrite wakes the relay.
