@@ -314,6 +314,18 @@ func (s *Service) Band(ctx context.Context, tenant string, year int) (BandView, 
 	if err != nil {
 		return BandView{}, err
 	}
+	out, err := s.computed(ctx, tenant, year)
+	if err != nil {
+		return BandView{}, err
+	}
+	if st.State.SubsidyBand != 0 {
+		out.Override, out.Rate, out.Source = st.State.SubsidyBand, st.State.SubsidyBand, BandOverride
+	}
+	return out, nil
+}
+
+// computed is the band of year computed from the data and the declared history, without the override.
+func (s *Service) computed(ctx context.Context, tenant string, year int) (BandView, error) {
 	decl, err := s.Declared(ctx, tenant)
 	if err != nil {
 		return BandView{}, err
@@ -327,9 +339,6 @@ func (s *Service) Band(ctx context.Context, tenant string, year int) (BandView, 
 	out := BandView{Year: year, Rate: b.Rate, Source: BandComputed, ComputedRate: b.Rate, Rule: b.Rule, PreviousRate: b.Previous,
 		N2: avgs(year - 2), N3: avgs(year - 3), Thresholds: s.Rules.Thresholds,
 		Declared: DeclaredView{LastYear: decl.State.lastYear(), LastRate: decl.State.LastRate}}
-	if st.State.SubsidyBand != 0 {
-		out.Override, out.Rate, out.Source = st.State.SubsidyBand, st.State.SubsidyBand, BandOverride
-	}
 	return out, nil
 }
 
@@ -382,7 +391,7 @@ func (s *Service) RateFor(ctx context.Context, tenant string, year int) (int, er
 	if st.State.SubsidyBand != 0 {
 		return st.State.SubsidyBand, nil
 	}
-	b, err := s.Band(ctx, tenant, year)
+	b, err := s.computed(ctx, tenant, year)
 	return b.Rate, err
 }
 
