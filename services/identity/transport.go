@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +22,7 @@ import (
 	"github.com/entraide/entraide/libs/civil"
 	"github.com/entraide/entraide/libs/httpkit"
 	"github.com/entraide/entraide/libs/problem"
+	"github.com/entraide/entraide/libs/servicekit"
 )
 
 // Route patterns, as registered and as named in api/policy and api/openapi/identity.v1.yaml.
@@ -152,24 +152,13 @@ func decodeRefresh(_ context.Context, r *http.Request) (any, error) {
 	return req, nil
 }
 
-var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-
-// pathID reads the {id} path value; a value that is not a UUID cannot name anything: 404.
-func pathID(r *http.Request) (string, error) {
-	id := strings.ToLower(r.PathValue("id"))
-	if !uuidPattern.MatchString(id) {
-		return "", ErrNotFound
-	}
-	return id, nil
-}
-
 func decodeID(_ context.Context, r *http.Request) (any, error) {
-	id, err := pathID(r)
+	id, err := servicekit.PathID(r)
 	return idRequest{id: id}, err
 }
 
 func decodeResetPassword(_ context.Context, r *http.Request) (any, error) {
-	id, err := pathID(r)
+	id, err := servicekit.PathID(r)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +171,7 @@ func decodeResetPassword(_ context.Context, r *http.Request) (any, error) {
 }
 
 func decodeSetRoles(_ context.Context, r *http.Request) (any, error) {
-	id, err := pathID(r)
+	id, err := servicekit.PathID(r)
 	if err != nil {
 		return nil, err
 	}
@@ -307,7 +296,7 @@ func toProblem(err error) error {
 		return problem.New(problem.TooManyRequests).With("retry_after", int(rl.RetryAfter.Seconds()))
 	case errors.As(err, &vm):
 		return problem.New(problem.PreconditionFailed).With("current_version", vm.Current)
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, ErrNotFound), errors.Is(err, servicekit.ErrNotFound):
 		return problem.New(problem.NotFound)
 	case errors.Is(err, ErrInvalidCredentials):
 		return problem.New(problem.InvalidCredentials)

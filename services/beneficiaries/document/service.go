@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -24,6 +23,7 @@ import (
 	"github.com/entraide/entraide/libs/httpkit"
 	"github.com/entraide/entraide/libs/idempotency"
 	"github.com/entraide/entraide/libs/problem"
+	"github.com/entraide/entraide/libs/servicekit"
 	"github.com/entraide/entraide/services/beneficiaries/file"
 )
 
@@ -437,8 +437,6 @@ func (s *service) RetentionDue(ctx context.Context, a file.Actor) (DueList, erro
 
 const maxPurge = 500
 
-var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-
 func (s *service) Purge(ctx context.Context, a file.Actor, in PurgeInput) (PurgeResult, error) {
 	if err := s.requireHead(a); err != nil {
 		return PurgeResult{}, err
@@ -454,7 +452,7 @@ func (s *service) Purge(ctx context.Context, a file.Actor, in PurgeInput) (Purge
 	ids := make([]string, 0, len(in.DocumentIDs))
 	for _, id := range in.DocumentIDs {
 		id = strings.ToLower(strings.TrimSpace(id))
-		if !uuidPattern.MatchString(id) {
+		if !servicekit.IsUUID(id) {
 			ids = nil
 			fs.Add("document_ids", "invalid")
 			break

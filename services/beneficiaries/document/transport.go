@@ -16,6 +16,7 @@ import (
 	"github.com/entraide/entraide/libs/httpkit"
 	"github.com/entraide/entraide/libs/idempotency"
 	"github.com/entraide/entraide/libs/problem"
+	"github.com/entraide/entraide/libs/servicekit"
 	"github.com/entraide/entraide/services/beneficiaries/file"
 )
 
@@ -178,7 +179,7 @@ func decodePurge(_ context.Context, r *http.Request) (any, error) {
 }
 
 func decodeUpload(_ context.Context, r *http.Request) (any, error) {
-	id, err := file.PathID(r)
+	id, err := servicekit.PathID(r)
 	if err != nil {
 		return nil, err
 	}
@@ -242,16 +243,16 @@ func bodyError(err error) error {
 }
 
 func decodeID(_ context.Context, r *http.Request) (any, error) {
-	id, err := file.PathID(r)
+	id, err := servicekit.PathID(r)
 	return idRequest{id: id, purpose: r.Header.Get(file.PurposeHeader)}, err
 }
 
 func decodeRemove(_ context.Context, r *http.Request) (any, error) {
-	id, err := file.PathID(r)
+	id, err := servicekit.PathID(r)
 	if err != nil {
 		return nil, err
 	}
-	version, err := file.IfMatch(r)
+	version, err := servicekit.IfMatch(r)
 	if err != nil {
 		return nil, err
 	}

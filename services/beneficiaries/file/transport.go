@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/entraide/entraide/libs/authn"
 	"github.com/entraide/entraide/libs/httpkit"
 	"github.com/entraide/entraide/libs/problem"
+	"github.com/entraide/entraide/libs/servicekit"
 	"github.com/entraide/entraide/libs/store"
 )
 
@@ -101,31 +101,6 @@ func MakeHandler(rt *httpkit.Router, eps Endpoints, hc HandlerConfig) {
 	}
 }
 
-var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-
-// PathID reads the {id} path value; a value that is not a UUID cannot name anything: 404.
-func PathID(r *http.Request) (string, error) {
-	id := strings.ToLower(r.PathValue("id"))
-	if !uuidPattern.MatchString(id) {
-		return "", ErrNotFound
-	}
-	return id, nil
-}
-
-// IfMatch reads the version of an If-Match header: 428 when missing, 422 when unreadable.
-func IfMatch(r *http.Request) (int64, error) {
-	im := strings.TrimSpace(r.Header.Get("If-Match"))
-	if im == "" {
-		return 0, problem.New(problem.PreconditionRequired)
-	}
-	im = strings.TrimPrefix(im, "W/")
-	v, err := strconv.ParseInt(strings.Trim(im, `"`), 10, 64)
-	if err != nil || v < 1 {
-		return 0, problem.Invalid(problem.Field("If-Match", "invalid_if_match"))
-	}
-	return v, nil
-}
-
 const maxJSON = 64 << 10
 
 func decodeJSON[T any](_ context.Context, r *http.Request) (any, error) {
@@ -139,12 +114,12 @@ func decodeJSON[T any](_ context.Context, r *http.Request) (any, error) {
 func decodeNothing(context.Context, *http.Request) (any, error) { return nil, nil }
 
 func decodeID(_ context.Context, r *http.Request) (any, error) {
-	id, err := PathID(r)
+	id, err := servicekit.PathID(r)
 	return idRequest{id: id, purpose: r.Header.Get(PurposeHeader)}, err
 }
 
 func decodeCreate[T any](_ context.Context, r *http.Request) (any, error) {
-	id, err := PathID(r)
+	id, err := servicekit.PathID(r)
 	if err != nil {
 		return nil, err
 	}
@@ -156,11 +131,11 @@ func decodeCreate[T any](_ context.Context, r *http.Request) (any, error) {
 }
 
 func decodeUpdate[T any](_ context.Context, r *http.Request) (any, error) {
-	id, err := PathID(r)
+	id, err := servicekit.PathID(r)
 	if err != nil {
 		return nil, err
 	}
-	version, err := IfMatch(r)
+	version, err := servicekit.IfMatch(r)
 	if err != nil {
 		return nil, err
 	}
@@ -172,11 +147,11 @@ func decodeUpdate[T any](_ context.Context, r *http.Request) (any, error) {
 }
 
 func decodeVersionOnly(_ context.Context, r *http.Request) (any, error) {
-	id, err := PathID(r)
+	id, err := servicekit.PathID(r)
 	if err != nil {
 		return nil, err
 	}
-	version, err := IfMatch(r)
+	version, err := servicekit.IfMatch(r)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +175,7 @@ func decodeListFiles(_ context.Context, r *http.Request) (any, error) {
 	ids := map[string]string{}
 	for _, name := range []string{"person_id", "assignee", "team_id"} {
 		id := strings.ToLower(q.Get(name))
-		if id != "" && !uuidPattern.MatchString(id) {
+		if id != "" && !servicekit.IsUUID(id) {
 			fs.Add(name, "invalid")
 		}
 		ids[name] = id
@@ -223,7 +198,7 @@ func ToProblem(err error) error {
 		return problem.New(problem.PreconditionFailed).With("current_version", ce.Current)
 	case errors.Is(err, store.ErrConflict):
 		return &problem.Error{Type: problem.VersionConflict, Cause: err}
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, ErrNotFound), errors.Is(err, servicekit.ErrNotFound):
 		return problem.New(problem.NotFound)
 	case errors.Is(err, ErrForbidden):
 		return &problem.Error{Type: problem.Forbidden, Cause: err}

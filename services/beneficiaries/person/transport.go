@@ -5,8 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/go-kit/kit/endpoint"
@@ -15,6 +13,7 @@ import (
 	"github.com/entraide/entraide/libs/authn"
 	"github.com/entraide/entraide/libs/httpkit"
 	"github.com/entraide/entraide/libs/problem"
+	"github.com/entraide/entraide/libs/servicekit"
 	"github.com/entraide/entraide/libs/store"
 )
 
@@ -93,29 +92,13 @@ func Routes() []string {
 
 const maxBody = 64 << 10
 
-var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-
 // pathID reads a UUID path value; anything else cannot name a person: 404.
 func pathID(r *http.Request, name string) (string, error) {
 	id := strings.ToLower(r.PathValue(name))
-	if !uuidPattern.MatchString(id) {
+	if !servicekit.IsUUID(id) {
 		return "", ErrNotFound
 	}
 	return id, nil
-}
-
-// ifMatch reads the version of If-Match: 428 without it, a field error when unreadable.
-func ifMatch(r *http.Request) (int64, error) {
-	im := strings.TrimSpace(r.Header.Get("If-Match"))
-	if im == "" {
-		return 0, problem.New(problem.PreconditionRequired)
-	}
-	im = strings.TrimPrefix(im, "W/")
-	v, err := strconv.ParseInt(strings.Trim(im, `"`), 10, 64)
-	if err != nil || v < 1 {
-		return 0, problem.Invalid(problem.Field("If-Match", "invalid_if_match"))
-	}
-	return v, nil
 }
 
 func decodeRegister(_ context.Context, r *http.Request) (any, error) {
@@ -146,7 +129,7 @@ func decodeUpdate(_ context.Context, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	version, err := ifMatch(r)
+	version, err := servicekit.IfMatch(r)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +145,7 @@ func decodeAddAccount(_ context.Context, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	version, err := ifMatch(r)
+	version, err := servicekit.IfMatch(r)
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +166,7 @@ func decodeActivateAccount(_ context.Context, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	version, err := ifMatch(r)
+	version, err := servicekit.IfMatch(r)
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +178,7 @@ func decodeHousehold(_ context.Context, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	version, err := ifMatch(r)
+	version, err := servicekit.IfMatch(r)
 	if err != nil {
 		return nil, err
 	}
