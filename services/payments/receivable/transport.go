@@ -204,26 +204,8 @@ type StatusView struct {
 // FileReceivables lists the receivables of one file: a social worker only for their files (another is "not
 // found"), the head and finance any.
 func (s *Service) FileReceivables(ctx context.Context, a kit.Actor, fileID, purpose string) ([]StatusView, error) {
-	if err := kit.CheckPurpose(purpose); err != nil {
+	if err := kit.CheckFileRead(ctx, s.Proj, s.Audit, a, fileID, purpose, "file.receivables.read"); err != nil {
 		return nil, err
-	}
-	f, err := s.Proj.File(ctx, a.Tenant, fileID)
-	if errors.Is(err, projection.ErrNotFound) {
-		return nil, kit.ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !a.IsHead() && !a.IsFinance() {
-		ok, err := s.Proj.CanSee(ctx, a.Tenant, a.UserID, f)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			s.Audit.Record(ctx, a, kit.Entry{Action: "file.receivables.read", ResourceType: "file", ResourceID: fileID, FileID: fileID,
-				Purpose: purpose, Outcome: "denied"})
-			return nil, kit.ErrNotFound
-		}
 	}
 	recs, err := s.Of(ctx, a.Tenant, bson.D{{Key: "file_id", Value: fileID}})
 	if err != nil {

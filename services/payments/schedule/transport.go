@@ -151,26 +151,8 @@ func (s *Service) List(ctx context.Context, a kit.Actor, q ListQuery) (Page, err
 // FilePayments lists the payments of one social file: a social worker only for a file assigned to them or to one
 // of their teams (another file is "not found"), the head and finance any file of the tenant.
 func (s *Service) FilePayments(ctx context.Context, a kit.Actor, fileID, purpose string) ([]StatusView, error) {
-	if err := kit.CheckPurpose(purpose); err != nil {
+	if err := kit.CheckFileRead(ctx, s.Proj, s.Audit, a, fileID, purpose, "file.payments.read"); err != nil {
 		return nil, err
-	}
-	f, err := s.Proj.File(ctx, a.Tenant, fileID)
-	if errors.Is(err, projection.ErrNotFound) {
-		return nil, kit.ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !a.IsHead() && !a.IsFinance() {
-		ok, err := s.Proj.CanSee(ctx, a.Tenant, a.UserID, f)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			s.Audit.Record(ctx, a, kit.Entry{Action: "file.payments.read", ResourceType: "file", ResourceID: fileID, FileID: fileID,
-				Purpose: purpose, Outcome: "denied"})
-			return nil, kit.ErrNotFound
-		}
 	}
 	recs, err := s.Repo.Find(ctx, a.Tenant, Query{FileID: fileID})
 	if err != nil {
